@@ -1,0 +1,1 @@
+"""analytics: aging, DSO, CEI, bad-debt ratio, recovery rate, payment behaviour, forecasts."""

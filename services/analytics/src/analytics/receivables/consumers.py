@@ -1,0 +1,12 @@
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import InvoiceIssued
+
+from analytics.receivables import service
+
+
+async def on_invoice_issued(
+    session: AsyncSession, event: InvoiceIssued, context: HandlerContext
+) -> None:
+    await service.record_invoice(session, event)

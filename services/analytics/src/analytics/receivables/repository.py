@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.receivables.models import InvoiceFact
+
+
+class InvoiceFactRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, values: dict[str, object]) -> None:
+        await self.session.execute(insert(InvoiceFact).values(**values))
+
+    async def totals_by_currency(self) -> Sequence[Row[tuple[str, int, object]]]:
+        result = await self.session.execute(
+            select(InvoiceFact.currency, func.count(), func.sum(InvoiceFact.amount))
+            .group_by(InvoiceFact.currency)
+            .order_by(InvoiceFact.currency)
+        )
+        return result.all()

@@ -1,0 +1,12 @@
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from receivables_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore")
+
+    database_name: ClassVar[str] = "analytics"
+    port: int = 8005

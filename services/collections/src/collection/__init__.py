@@ -1,0 +1,1 @@
+"""collections: dunning policies and runs, cases, promises to pay, disputes, payment plans."""

@@ -1,0 +1,7 @@
+import sys
+
+from receivables_shared.cli import main
+
+from collection.definition import SERVICE
+
+sys.exit(main(SERVICE))

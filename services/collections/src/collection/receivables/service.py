@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from receivables_shared.events import InvoiceIssued
+
+from collection.receivables.models import Receivable
+from collection.receivables.repository import ReceivableRepository
+
+
+async def open_receivable(session: AsyncSession, event: InvoiceIssued) -> None:
+    await ReceivableRepository(session).add(
+        Receivable(
+            invoice_id=event.invoice_id,
+            customer_id=event.customer_id,
+            number=event.number,
+            currency=event.currency,
+            amount_due=event.total,
+            due_date=event.due_date,
+        )
+    )
+
+
+async def receivables_of(session: AsyncSession, customer_id: uuid.UUID) -> Sequence[Receivable]:
+    return await ReceivableRepository(session).list_for_customer(customer_id)

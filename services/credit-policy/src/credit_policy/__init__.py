@@ -1,0 +1,1 @@
+"""credit-policy: customers, contacts, risk classes, credit limits, terms, credit checks, holds."""

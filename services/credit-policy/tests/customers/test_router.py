@@ -1,0 +1,83 @@
+import uuid
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from receivables_shared.auth.keys import Scope
+from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.testing.helpers import api_key_headers
+
+VALID = {"name": "SIA Koks", "country": "LV", "language": "lv", "currency": "EUR", "tax_id": "LV40003"}
+
+
+async def test_create_customer_records_customer_created_in_the_outbox(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    response = await client.post("/customers", json=VALID)
+
+    assert response.status_code == 201, response.text
+    customer = response.json()
+    assert customer["name"] == "SIA Koks"
+    events = (await session.scalars(select(OutboxEvent))).all()
+    assert [(e.event_type, e.partition_key, e.topic) for e in events] == [
+        ("receivables.CustomerCreated.v1", customer["id"], "credit-policy.events")
+    ]
+    assert events[0].payload["language"] == "lv"
+    assert events[0].published_at is None
+
+
+async def test_get_customer_returns_what_was_created(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/customers", json=VALID)).json()
+
+    response = await client.get(f"/customers/{created['id']}")
+
+    assert response.status_code == 200
+    assert response.json() == created
+
+
+async def test_unknown_customer_is_a_404_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"/customers/{uuid.uuid4()}")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+
+
+async def test_bad_currency_is_a_422_problem_naming_the_field_and_changes_nothing(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    response = await client.post("/customers", json={**VALID, "currency": "EURO"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert [error["field"] for error in problem["errors"]] == ["currency"]
+    assert "currency" in problem["detail"]
+    assert (await session.scalars(select(OutboxEvent))).all() == []
+
+
+async def test_unknown_field_is_rejected(client: httpx.AsyncClient) -> None:
+    response = await client.post("/customers", json={**VALID, "credit_limit": "100"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "credit_limit"
+
+
+async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/customers", headers={"Authorization": ""})
+    wrong = await client.get("/customers", headers={"Authorization": "Bearer rk_nope_nope"})
+
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert wrong.headers["content-type"] == "application/problem+json"
+
+
+async def test_read_only_key_cannot_write(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    read_only = await api_key_headers(session, Scope.READ)
+
+    listing = await client.get("/customers", headers=read_only)
+    creation = await client.post("/customers", json=VALID, headers=read_only)
+
+    assert listing.status_code == 200
+    assert creation.status_code == 403
+    assert "write" in creation.json()["detail"]

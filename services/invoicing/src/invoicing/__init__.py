@@ -1,0 +1,1 @@
+"""invoicing: invoices, numbering, payments, allocation, credit notes, late fees, write-offs."""

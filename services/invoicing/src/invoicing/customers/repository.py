@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.customers.models import KnownCustomer
+
+
+class KnownCustomerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, customer_id: uuid.UUID) -> KnownCustomer | None:
+        return await self.session.get(KnownCustomer, customer_id)
+
+    async def upsert(
+        self, *, customer_id: uuid.UUID, name: str, language: str, currency: str
+    ) -> None:
+        values = {"name": name, "language": language, "currency": currency}
+        await self.session.execute(
+            insert(KnownCustomer)
+            .values(id=customer_id, **values)
+            .on_conflict_do_update(index_elements=[KnownCustomer.id], set_=values)
+        )

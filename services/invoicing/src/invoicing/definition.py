@@ -1,0 +1,17 @@
+from receivables_shared.events import CustomerCreated
+from receivables_shared.service import ServiceDefinition
+
+from invoicing.base import Base
+from invoicing.customers.consumers import on_customer_created
+from invoicing.invoices.router import router as invoices_router
+from invoicing.settings import Settings
+
+SERVICE = ServiceDefinition(
+    name="invoicing",
+    title="Invoicing",
+    settings_class=Settings,
+    metadata=Base.metadata,
+    migrations="invoicing:migrations",
+    routers=[invoices_router],
+    handlers={CustomerCreated: on_customer_created},
+)

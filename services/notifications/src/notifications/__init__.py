@@ -1,0 +1,1 @@
+"""notifications: templates in the customer's language; email, SMS, webhook, letter, call tasks."""

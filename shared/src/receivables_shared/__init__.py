@@ -1,0 +1,1 @@
+"""Common library of the receivables platform's services: settings, database, events, HTTP."""

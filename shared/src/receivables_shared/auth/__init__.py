@@ -1,0 +1,1 @@
+"""API keys with scopes for service-to-service callers."""

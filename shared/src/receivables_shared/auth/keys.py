@@ -1,0 +1,77 @@
+"""Creating and checking API keys. A key is shown once; only its SHA-256 is stored.
+
+Keys are 32 random bytes, so a plain SHA-256 is enough (no password stretching needed); the
+public prefix finds the row without scanning hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from receivables_shared.auth.models import ApiKey
+
+KEY_MARK = "rk"
+
+
+class Scope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"  # satisfies every scope
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # the full key, shown to the caller once
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_scopes(text: str) -> list[Scope]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise ValueError("at least one scope is needed (read, write, admin)")
+    return [Scope(name) for name in names]
+
+
+async def issue_api_key(
+    session: AsyncSession, *, name: str, scopes: list[Scope], secret: str | None = None
+) -> IssuedKey:
+    """Create a key. `secret` lets a dev launcher install a well-known key; leave it None otherwise."""
+    prefix = secrets.token_hex(4)
+    full = secret or f"{KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
+    if secret is not None:
+        prefix = _hash(secret)[:8]
+    key = ApiKey(name=name, prefix=prefix, secret_hash=_hash(full), scopes=[str(s) for s in scopes])
+    session.add(key)
+    await session.flush()
+    return IssuedKey(key=key, secret=full)
+
+
+def _prefix_of(secret: str) -> str:
+    parts = secret.split("_")
+    if len(parts) >= 3 and parts[0] == KEY_MARK:
+        return parts[1]
+    return _hash(secret)[:8]
+
+
+async def find_api_key(session: AsyncSession, secret: str) -> ApiKey | None:
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.prefix == _prefix_of(secret), ApiKey.revoked_at.is_(None))
+    )
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        return None
+    return key
+
+
+def grants(key: ApiKey, scope: Scope) -> bool:
+    return Scope.ADMIN in key.scopes or scope in key.scopes

@@ -1,0 +1,1 @@
+"""Database plumbing: naming convention, engines and sessions, platform tables, migrations."""

@@ -1,0 +1,1 @@
+"""Embedded infrastructure for `make run`, tests and benchmarks: PostgreSQL and a Kafka broker."""

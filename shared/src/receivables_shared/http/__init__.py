@@ -1,0 +1,1 @@
+"""HTTP layer shared by the services: app factory, errors, auth, health, metrics."""

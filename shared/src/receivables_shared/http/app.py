@@ -1,0 +1,55 @@
+"""The app factory every service uses: same middleware, errors, health, metrics and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from receivables_shared.clock import Clock, SystemClock
+from receivables_shared.db.engine import create_engine, create_sessionmaker
+from receivables_shared.http import health
+from receivables_shared.http.middleware import RequestContextMiddleware
+from receivables_shared.http.problems import install_problem_handlers
+from receivables_shared.service import ServiceDefinition
+from receivables_shared.settings import ServiceSettings
+from receivables_shared.workers import ServiceWorkers
+
+
+def create_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None = None,
+    *,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or definition.load_settings()
+    clock = clock or SystemClock(settings.business_date)
+    engine = create_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers = None
+        if settings.role in ("all", "worker"):
+            workers = ServiceWorkers(definition, settings, app.state.sessionmaker, clock)
+            await workers.start()
+        try:
+            yield
+        finally:
+            if workers is not None:
+                await workers.stop()
+            await engine.dispose()
+
+    app = FastAPI(title=definition.title, version="0.1.0", lifespan=lifespan)
+    app.state.definition = definition
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.add_middleware(RequestContextMiddleware, service=definition.name)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    if settings.role in ("all", "api"):
+        for router in definition.routers:
+            app.include_router(router)
+    return app

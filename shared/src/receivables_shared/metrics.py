@@ -1,0 +1,28 @@
+"""Prometheus metrics, labelled by service so several services can share one process (tests)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox events published", ["service"])
+EVENTS_CONSUMED = Counter(
+    "events_consumed_total", "Events applied by a consumer group", ["group", "event_type"]
+)
+EVENTS_DUPLICATE = Counter(
+    "events_duplicate_total", "Redelivered events skipped thanks to the inbox", ["group"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "events_dead_lettered_total", "Events sent to the dead-letter topic", ["group"]
+)
+EVENT_LAG = Histogram(
+    "event_lag_seconds",
+    "From the event's time to its committed effect in the consumer",
+    ["group"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)

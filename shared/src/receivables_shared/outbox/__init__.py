@@ -1,0 +1,5 @@
+"""Transactional outbox: events are written with the state change and published by a relay."""
+
+from receivables_shared.outbox.writer import record_event
+
+__all__ = ["record_event"]

@@ -1,0 +1,129 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, then marks them published.
+
+Several replicas may run: each claims a batch with FOR UPDATE SKIP LOCKED, so no row is published by
+two relays at once. A relay that dies after publishing but before marking re-publishes the batch on
+the next claim; consumers' inboxes absorb those duplicates (at-least-once + idempotent consumers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import delete, select, update
+
+from receivables_shared.clock import Clock
+from receivables_shared.db.engine import SessionMaker
+from receivables_shared.events.cloudevents import encode_headers
+from receivables_shared.metrics import OUTBOX_PUBLISHED
+from receivables_shared.outbox.models import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+_outbox = OutboxEvent.__table__
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessionmaker: SessionMaker,
+        producer: AIOKafkaProducer,
+        clock: Clock,
+        batch_size: int = 500,
+        poll_interval: float = 0.05,
+        retention: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.service = service
+        self.sessionmaker = sessionmaker
+        self.producer = producer
+        self.clock = clock
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.retention = retention
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(
+                        _outbox.c.id,
+                        _outbox.c.event_id,
+                        _outbox.c.event_type,
+                        _outbox.c.topic,
+                        _outbox.c.partition_key,
+                        _outbox.c.source,
+                        _outbox.c.occurred_at,
+                        _outbox.c.correlation_id,
+                        _outbox.c.payload,
+                    )
+                    .where(_outbox.c.published_at.is_(None))
+                    .order_by(_outbox.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            deliveries = []
+            for row in rows:
+                headers = encode_headers(
+                    event_id=row.event_id,
+                    event_type=row.event_type,
+                    source=row.source,
+                    time=row.occurred_at,
+                    correlation_id=row.correlation_id,
+                )
+                body = json.dumps(row.payload, separators=(",", ":")).encode()
+                deliveries.append(
+                    await self.producer.send(
+                        row.topic, value=body, key=row.partition_key.encode(), headers=headers
+                    )
+                )
+            # Every message must be acknowledged by the broker before the rows are marked.
+            await asyncio.gather(*deliveries)
+            await session.execute(
+                update(_outbox)
+                .where(_outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=self.clock.now())
+            )
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def purge_published(self) -> None:
+        cutoff = self.clock.now() - self.retention
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(_outbox).where(
+                    _outbox.c.published_at.is_not(None), _outbox.c.published_at < cutoff
+                )
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        purge_every = 1000
+        loops = 0
+        while not stop.is_set():
+            try:
+                published = await self.publish_pending()
+                loops += 1
+                if loops % purge_every == 0:
+                    await self.purge_published()
+            except Exception:
+                # Broker or database away: the rows stay unpublished; try again shortly.
+                log.exception("outbox relay failed; retrying")
+                published = 0
+                await _sleep_or_stop(stop, 1.0)
+            if published < self.batch_size:
+                await _sleep_or_stop(stop, self.poll_interval)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

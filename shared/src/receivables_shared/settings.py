@@ -1,0 +1,73 @@
+"""Settings shared by every service; each service subclasses with its own env prefix.
+
+Per-service variables (INVOICING_DATABASE_URL) win; the generic DATABASE_URL and
+KAFKA_BOOTSTRAP_SERVERS point all services at one server, each service keeping its own database.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+Role = Literal["all", "api", "worker"]
+
+
+class PlatformEnvironment(BaseSettings):
+    """The generic, unprefixed variables shared by all services."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    #: Set by each service: the name of its own database.
+    database_name: ClassVar[str]
+
+    database_url: str | None = Field(
+        default=None, description="Full SQLAlchemy URL of this service's database."
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    kafka_bootstrap_servers: str | None = None
+    kafka_enable_idempotence: bool = Field(
+        default=True, description="Idempotent producer; the embedded Tansu broker needs false."
+    )
+    kafka_topic_partitions: int = Field(default=6, ge=1)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    role: Role = "all"
+    migrate_on_startup: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+    business_date: date | None = Field(
+        default=None, description="Pins the clock's business date (simulations, replays)."
+    )
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
+    outbox_retention_hours: float = Field(default=24, gt=0)
+    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        generic = PlatformEnvironment().database_url
+        if generic:
+            url = make_url(generic).set(drivername="postgresql+asyncpg")
+            return url.set(database=self.database_name).render_as_string(hide_password=False)
+        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.database_name}"
+
+    def resolved_kafka_bootstrap_servers(self) -> str:
+        return (
+            self.kafka_bootstrap_servers
+            or PlatformEnvironment().kafka_bootstrap_servers
+            or "127.0.0.1:9092"
+        )

@@ -1,0 +1,115 @@
+"""Fixtures for one service's tests: its database migrated once per worker, a session rolled back
+after every test, and an HTTP client bound to that session.
+
+Use from a service's tests/conftest.py:
+    globals().update(service_fixtures(SERVICE))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from receivables_shared.clock import ManualClock
+from receivables_shared.db.admin import create_database
+from receivables_shared.db.engine import create_engine
+from receivables_shared.db.migrations import upgrade_database
+from receivables_shared.devstack.postgres import with_database
+from receivables_shared.http.app import create_app
+from receivables_shared.http.dependencies import get_session
+from receivables_shared.service import ServiceDefinition
+from receivables_shared.settings import ServiceSettings
+from receivables_shared.testing.helpers import api_key_headers
+
+TEST_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def database_name_for_tests(definition: ServiceDefinition, purpose: str = "test") -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{purpose}_{definition.settings_class.database_name}_{worker}"
+
+
+async def fresh_database(definition: ServiceDefinition, server_url: str, name: str) -> str:
+    url = with_database(server_url, name)
+    await create_database(url, drop_existing=True)
+    await upgrade_database(definition, url)
+    return url
+
+
+def settings_for_tests(
+    definition: ServiceDefinition, database_url: str, kafka_bootstrap: str, **overrides: Any
+) -> ServiceSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "kafka_enable_idempotence": False,
+        "kafka_topic_partitions": 3,
+        "role": "api",
+        "consumer_retry_backoff_seconds": 0.01,
+        **overrides,
+    }
+    return definition.settings_class(**values)
+
+
+def service_fixtures(definition: ServiceDefinition) -> dict[str, Callable[..., Any]]:
+    @pytest_asyncio.fixture(scope="session")
+    async def database_url(postgres_server_url: str) -> str:
+        return await fresh_database(definition, postgres_server_url, database_name_for_tests(definition))
+
+    @pytest_asyncio.fixture(scope="session")
+    async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(database_url, pool_size=2)
+        yield engine
+        await engine.dispose()
+
+    @pytest_asyncio.fixture
+    async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+        """Everything a test writes is rolled back; service commits become savepoints."""
+        async with engine.connect() as connection:
+            transaction = await connection.begin()
+            session = AsyncSession(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            try:
+                yield session
+            finally:
+                await session.close()
+                await transaction.rollback()
+
+    @pytest.fixture
+    def clock() -> ManualClock:
+        return ManualClock(TEST_START)
+
+    @pytest_asyncio.fixture
+    async def client(
+        session: AsyncSession, clock: ManualClock, database_url: str
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        settings = settings_for_tests(definition, database_url, "127.0.0.1:1")
+        app = create_app(definition, settings, clock=clock)
+
+        async def bound_session() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        app.dependency_overrides[get_session] = bound_session
+        headers = await api_key_headers(session)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as client:
+            yield client
+        await app.state.engine.dispose()
+
+    return {
+        "database_url": database_url,
+        "engine": engine,
+        "session": session,
+        "clock": clock,
+        "client": client,
+    }

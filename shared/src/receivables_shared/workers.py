@@ -1,0 +1,111 @@
+"""A service's background work: the outbox relay and the event consumer, supervised."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from receivables_shared.clock import Clock
+from receivables_shared.consumer.dead_letter import DeadLetterWriter
+from receivables_shared.consumer.runner import CommitListener, EventConsumer
+from receivables_shared.db.engine import SessionMaker
+from receivables_shared.kafka import create_consumer, create_producer, ensure_topics
+from receivables_shared.outbox.relay import OutboxRelay
+from receivables_shared.service import ServiceDefinition
+from receivables_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceWorkers:
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        sessionmaker: SessionMaker,
+        clock: Clock,
+        *,
+        on_committed: CommitListener | None = None,
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.on_committed = on_committed
+        self.bootstrap = settings.resolved_kafka_bootstrap_servers()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._producer: AIOKafkaProducer | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        definition, settings = self.definition, self.settings
+        await ensure_topics(
+            self.bootstrap,
+            [definition.topic, definition.dead_letter_topic, *definition.consumed_topics],
+            partitions=settings.kafka_topic_partitions,
+        )
+        self._producer = create_producer(
+            self.bootstrap, enable_idempotence=settings.kafka_enable_idempotence
+        )
+        await self._producer.start()
+        relay = OutboxRelay(
+            service=definition.name,
+            sessionmaker=self.sessionmaker,
+            producer=self._producer,
+            clock=self.clock,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+            retention=timedelta(hours=settings.outbox_retention_hours),
+        )
+        self._tasks.append(asyncio.create_task(self._supervise("outbox-relay", relay.run)))
+        if definition.handlers:
+            self._consumer = create_consumer(
+                self.bootstrap,
+                group_id=definition.consumer_group,
+                topics=definition.consumed_topics,
+            )
+            await self._consumer.start()
+            consumer = EventConsumer(
+                group=definition.consumer_group,
+                handlers=definition.handlers,
+                sessionmaker=self.sessionmaker,
+                consumer=self._consumer,
+                dead_letters=DeadLetterWriter(
+                    producer=self._producer,
+                    topic=definition.dead_letter_topic,
+                    group=definition.consumer_group,
+                ),
+                clock=self.clock,
+                batch_size=settings.consumer_batch_size,
+                max_attempts=settings.consumer_max_attempts,
+                retry_backoff=settings.consumer_retry_backoff_seconds,
+                on_committed=self.on_committed,
+            )
+            self._tasks.append(asyncio.create_task(self._supervise("consumer", consumer.run)))
+        log.info("workers started", extra={"topics": definition.consumed_topics})
+
+    async def _supervise(self, name: str, run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        while not self._stop.is_set():
+            try:
+                await run(self._stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s crashed; restarting in 1 s", name)
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
