@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer
@@ -21,7 +22,11 @@ def create_producer(bootstrap_servers: str, *, enable_idempotence: bool) -> AIOK
 
 
 def create_consumer(
-    bootstrap_servers: str, *, group_id: str, topics: Iterable[str]
+    bootstrap_servers: str,
+    *,
+    group_id: str,
+    topics: Iterable[str],
+    session_timeout_ms: int = 10_000,
 ) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics,
@@ -31,25 +36,31 @@ def create_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=300_000,
+        # A group join waits about half the session timeout on Tansu; tests shorten it.
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
     )
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int) -> None:
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int = 1
+) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in sorted(set(topics)) if t not in existing]
         if missing:
-            try:
+            # Another service may create one between our list and create.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [
-                        NewTopic(name, num_partitions=partitions, replication_factor=1)
+                        NewTopic(
+                            name, num_partitions=partitions, replication_factor=replication_factor
+                        )
                         for name in missing
                     ]
                 )
-            except TopicAlreadyExistsError:
-                pass  # another service created it between our list and create
     finally:
         await admin.close()
 

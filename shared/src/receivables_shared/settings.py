@@ -40,6 +40,8 @@ class ServiceSettings(BaseSettings):
         default=True, description="Idempotent producer; the embedded Tansu broker needs false."
     )
     kafka_topic_partitions: int = Field(default=6, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1, description="3 on a real cluster.")
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
     host: str = "127.0.0.1"
     port: int = 8000
     role: Role = "all"

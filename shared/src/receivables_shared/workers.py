@@ -48,6 +48,7 @@ class ServiceWorkers:
             self.bootstrap,
             [definition.topic, definition.dead_letter_topic, *definition.consumed_topics],
             partitions=settings.kafka_topic_partitions,
+            replication_factor=settings.kafka_replication_factor,
         )
         self._producer = create_producer(
             self.bootstrap, enable_idempotence=settings.kafka_enable_idempotence

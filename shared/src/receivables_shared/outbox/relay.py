@@ -8,12 +8,14 @@ the next claim; consumers' inboxes absorb those duplicates (at-least-once + idem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import timedelta
+from typing import cast
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 
 from receivables_shared.clock import Clock
 from receivables_shared.db.engine import SessionMaker
@@ -23,7 +25,7 @@ from receivables_shared.outbox.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 
-_outbox = OutboxEvent.__table__
+_outbox = cast(Table, OutboxEvent.__table__)
 
 
 class OutboxRelay:
@@ -123,7 +125,5 @@ class OutboxRelay:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -51,6 +51,7 @@ def settings_for_tests(
         "kafka_bootstrap_servers": kafka_bootstrap,
         "kafka_enable_idempotence": False,
         "kafka_topic_partitions": 3,
+        "kafka_session_timeout_ms": 2000,
         "role": "api",
         "consumer_retry_backoff_seconds": 0.01,
         **overrides,
@@ -61,7 +62,9 @@ def settings_for_tests(
 def service_fixtures(definition: ServiceDefinition) -> dict[str, Callable[..., Any]]:
     @pytest_asyncio.fixture(scope="session")
     async def database_url(postgres_server_url: str) -> str:
-        return await fresh_database(definition, postgres_server_url, database_name_for_tests(definition))
+        return await fresh_database(
+            definition, postgres_server_url, database_name_for_tests(definition)
+        )
 
     @pytest_asyncio.fixture(scope="session")
     async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:

@@ -1,7 +1,6 @@
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import InvoiceIssued
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.receivables import service
 

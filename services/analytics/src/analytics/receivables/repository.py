@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -16,7 +17,7 @@ class InvoiceFactRepository:
     async def add(self, values: dict[str, object]) -> None:
         await self.session.execute(insert(InvoiceFact).values(**values))
 
-    async def totals_by_currency(self) -> Sequence[Row[tuple[str, int, object]]]:
+    async def totals_by_currency(self) -> Sequence[Row[str, int, Decimal]]:
         result = await self.session.execute(
             select(InvoiceFact.currency, func.count(), func.sum(InvoiceFact.amount))
             .group_by(InvoiceFact.currency)

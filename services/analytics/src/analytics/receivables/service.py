@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from receivables_shared.events import InvoiceIssued
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.receivables.repository import InvoiceFactRepository
 from analytics.receivables.schemas import CurrencyTotal, InvoicedSummary
@@ -27,7 +24,7 @@ async def invoiced_summary(session: AsyncSession) -> InvoicedSummary:
     rows = await InvoiceFactRepository(session).totals_by_currency()
     return InvoicedSummary(
         totals=[
-            CurrencyTotal(currency=currency, invoices=count, invoiced=Decimal(str(total)))
+            CurrencyTotal(currency=currency, invoices=count, invoiced=total)
             for currency, count, total in rows
         ]
     )

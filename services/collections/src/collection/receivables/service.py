@@ -3,9 +3,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from receivables_shared.events import InvoiceIssued
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from collection.receivables.models import Receivable
 from collection.receivables.repository import ReceivableRepository

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -16,7 +17,7 @@ class InvoiceRepository:
 
     async def next_number(self, year: int) -> int:
         """Take the next number of `year`; the row lock serialises concurrent issuers."""
-        counter = InvoiceCounter.__table__
+        counter = cast(Table, InvoiceCounter.__table__)
         statement = (
             insert(counter)
             .values(year=year, last_number=1)

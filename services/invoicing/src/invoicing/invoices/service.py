@@ -4,11 +4,10 @@ import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField, NotFound
 from receivables_shared.outbox import record_event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.customers.repository import KnownCustomerRepository
 from invoicing.invoices.events import invoice_issued

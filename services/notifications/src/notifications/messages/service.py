@@ -3,9 +3,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from receivables_shared.events import InvoiceIssued
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.messages.models import OutboundMessage
 from notifications.messages.repository import OutboundMessageRepository

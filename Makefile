@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test lint format asyncapi bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the whole platform on embedded PostgreSQL and broker (ARGS=--demo loads demo data).
+run: install
+	$(BIN)/python -m receivables_shared.devstack.run $(ARGS)
+
+## Same as run, and load the demo data set once everything is up.
+demo: install
+	$(BIN)/python -m receivables_shared.devstack.run --demo
+
+## The whole test suite against real PostgreSQL and a real broker.
+test: install
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src services/*/src bench
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Regenerate docs/asyncapi.yaml from the event catalogue.
+asyncapi: install
+	$(BIN)/python -m receivables_shared.events.asyncapi > docs/asyncapi.yaml
+
+## Benchmarks (see docs/benchmarks.md).
+bench: install
+	$(BIN)/python bench/event_pipeline.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,194 @@
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest_asyncio
+from aiokafka import AIOKafkaProducer, TopicPartition
+from receivables_shared.clock import SystemClock
+from receivables_shared.consumer import EventConsumer, HandlerContext
+from receivables_shared.consumer.dead_letter import DeadLetterWriter
+from receivables_shared.db.engine import SessionMaker
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.kafka import create_consumer
+from receivables_shared.testing.helpers import eventually
+from receivables_shared.testing.kafka import (
+    header,
+    new_topic,
+    read_topic,
+    send_event,
+    started_producer,
+)
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.tests.conftest import Effect
+
+CUSTOMER = uuid.uuid4()
+
+
+def create_event(number: str) -> InvoiceIssued:
+    return InvoiceIssued(
+        customer_id=CUSTOMER,
+        invoice_id=uuid.uuid4(),
+        number=number,
+        currency="EUR",
+        total=Decimal("10.00"),
+        issue_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+    )
+
+
+@dataclass
+class Harness:
+    topic: str
+    dead_letter_topic: str
+    group: str
+    producer: AIOKafkaProducer
+    sessionmaker: SessionMaker
+    bootstrap: str
+    failures: dict[str, int] = field(default_factory=dict)  # invoice number -> failures left
+
+    async def handler(
+        self, session: AsyncSession, event: InvoiceIssued, context: HandlerContext
+    ) -> None:
+        session.add(Effect(event_id=context.meta.id, note=event.number))
+        await session.flush()
+        left = self.failures.get(event.number, 0)
+        if left:
+            self.failures[event.number] = left - 1
+            raise RuntimeError(f"handler refused {event.number}")
+
+    async def effects(self) -> list[str]:
+        async with self.sessionmaker() as session:
+            return list(await session.scalars(select(Effect.note).order_by(Effect.note)))
+
+    async def running(
+        self, until: Callable[[], Awaitable[object]], max_attempts: int = 3
+    ) -> EventConsumer:
+        kafka_consumer = create_consumer(
+            self.bootstrap, group_id=self.group, topics=[self.topic], session_timeout_ms=2000
+        )
+        await kafka_consumer.start()
+        consumer = EventConsumer(
+            group=self.group,
+            handlers={InvoiceIssued: self.handler},
+            sessionmaker=self.sessionmaker,
+            consumer=kafka_consumer,
+            dead_letters=DeadLetterWriter(
+                producer=self.producer, topic=self.dead_letter_topic, group=self.group
+            ),
+            clock=SystemClock(),
+            max_attempts=max_attempts,
+            retry_backoff=0.01,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        try:
+            await eventually(until)
+        finally:
+            stop.set()
+            await task
+            await kafka_consumer.stop()
+        return consumer
+
+
+@pytest_asyncio.fixture
+async def harness(sessionmaker: SessionMaker, kafka_bootstrap: str) -> AsyncIterator[Harness]:
+    producer = await started_producer(kafka_bootstrap)
+    yield Harness(
+        topic=await new_topic(kafka_bootstrap),
+        dead_letter_topic=await new_topic(kafka_bootstrap),
+        group=f"group-{uuid.uuid4().hex[:8]}",
+        producer=producer,
+        sessionmaker=sessionmaker,
+        bootstrap=kafka_bootstrap,
+    )
+    await producer.stop()
+
+
+async def test_redelivered_event_is_applied_once(harness: Harness) -> None:
+    first = create_event("A")
+    event_id = await send_event(harness.producer, harness.topic, first)
+    await send_event(harness.producer, harness.topic, first, event_id=event_id)  # redelivery
+    await send_event(harness.producer, harness.topic, create_event("B"))
+
+    async def both_applied() -> bool:
+        return await harness.effects() == ["A", "B"]
+
+    await harness.running(both_applied)
+
+    assert await harness.effects() == ["A", "B"]
+
+
+async def test_malformed_message_is_dead_lettered_and_the_consumer_carries_on(
+    harness: Harness,
+) -> None:
+    await harness.producer.send_and_wait(harness.topic, value=b"garbage", key=b"k")
+    await send_event(harness.producer, harness.topic, create_event("after"))
+
+    async def applied() -> bool:
+        return await harness.effects() == ["after"]
+
+    await harness.running(applied)
+
+    parked = await read_topic(harness.bootstrap, harness.dead_letter_topic, lambda rs: len(rs) >= 1)
+    assert parked[0].value == b"garbage"
+    assert header(parked[0], "dlq_consumer_group") == harness.group
+    assert header(parked[0], "dlq_original_topic") == harness.topic
+    assert "missing CloudEvents headers" in (header(parked[0], "dlq_error") or "")
+
+
+async def test_poison_event_is_parked_after_bounded_retries_and_others_apply_once(
+    harness: Harness,
+) -> None:
+    harness.failures["poison"] = 1000
+    for number in ("before", "poison", "after"):
+        await send_event(harness.producer, harness.topic, create_event(number))
+
+    async def others_applied() -> bool:
+        return await harness.effects() == ["after", "before"]
+
+    consumer = await harness.running(others_applied, max_attempts=3)
+
+    parked = await read_topic(harness.bootstrap, harness.dead_letter_topic, lambda rs: len(rs) >= 1)
+    assert header(parked[0], "dlq_attempts") == "3"
+    assert "handler refused poison" in (header(parked[0], "dlq_error") or "")
+    assert InvoiceIssued.model_validate_json(parked[0].value or b"").number == "poison"
+    assert harness.failures["poison"] == 1000 - 3 - 1  # one batch try, then three single tries
+    assert consumer.group == harness.group
+
+
+async def test_transient_failure_is_retried_and_applied_once(harness: Harness) -> None:
+    harness.failures["flaky"] = 2
+    await send_event(harness.producer, harness.topic, create_event("flaky"))
+
+    async def applied() -> bool:
+        return await harness.effects() == ["flaky"]
+
+    await harness.running(applied, max_attempts=5)
+
+    assert await harness.effects() == ["flaky"]
+    assert harness.failures["flaky"] == 0
+
+
+async def test_offsets_are_committed_after_the_effect(harness: Harness) -> None:
+    for number in ("one", "two", "three"):
+        await send_event(harness.producer, harness.topic, create_event(number))
+
+    async def applied() -> bool:
+        return len(await harness.effects()) == 3
+
+    await harness.running(applied)
+
+    probe = create_consumer(
+        harness.bootstrap, group_id=harness.group, topics=[], session_timeout_ms=2000
+    )
+    await probe.start()
+    try:
+        committed = await probe.committed(TopicPartition(harness.topic, 0))
+    finally:
+        await probe.stop()
+    assert committed == 3

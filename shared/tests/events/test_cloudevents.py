@@ -1,0 +1,83 @@
+import json
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.events.cloudevents import (
+    MalformedEvent,
+    UnknownEventType,
+    decode,
+    encode_body,
+    encode_headers,
+)
+
+CUSTOMER = uuid.UUID("00000000-0000-0000-0000-00000000c0de")
+
+
+def create_invoice_issued(total: str = "1200.50") -> InvoiceIssued:
+    return InvoiceIssued(
+        customer_id=CUSTOMER,
+        invoice_id=uuid.uuid4(),
+        number="INV-2026-000001",
+        currency="EUR",
+        total=Decimal(total),
+        issue_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+    )
+
+
+def headers_for(event_type: str, event_id: uuid.UUID | None = None) -> list[tuple[str, bytes]]:
+    return encode_headers(
+        event_id=event_id or uuid.uuid4(),
+        event_type=event_type,
+        source="/invoicing",
+        time=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        correlation_id="req-1",
+    )
+
+
+def test_round_trip_keeps_every_attribute_and_exact_money() -> None:
+    event = create_invoice_issued("0.10")
+    event_id = uuid.uuid4()
+
+    received = decode(headers_for(event.event_type(), event_id), encode_body(event))
+
+    assert received.event == event
+    assert received.event.total == Decimal("0.10")  # type: ignore[attr-defined]
+    assert received.meta.id == event_id
+    assert received.meta.source == "/invoicing"
+    assert received.meta.correlation_id == "req-1"
+
+
+def test_binary_mode_headers_and_json_body() -> None:
+    event = create_invoice_issued()
+    headers = dict(headers_for(event.event_type()))
+
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_type"] == b"receivables.InvoiceIssued.v1"
+    assert headers["content-type"] == b"application/json"
+    assert json.loads(encode_body(event))["total"] == "1200.50"
+
+
+def test_missing_headers_are_malformed() -> None:
+    with pytest.raises(MalformedEvent, match="ce_id"):
+        decode([("ce_type", b"receivables.InvoiceIssued.v1")], b"{}")
+
+
+def test_body_that_is_not_json_is_malformed() -> None:
+    with pytest.raises(MalformedEvent):
+        decode(headers_for("receivables.InvoiceIssued.v1"), b"\x00not json")
+
+
+def test_body_failing_the_schema_is_malformed() -> None:
+    body = json.loads(encode_body(create_invoice_issued()))
+    body["currency"] = "EURO"
+    with pytest.raises(MalformedEvent, match="currency"):
+        decode(headers_for("receivables.InvoiceIssued.v1"), json.dumps(body).encode())
+
+
+def test_unknown_event_type_is_told_apart_from_malformed() -> None:
+    with pytest.raises(UnknownEventType):
+        decode(headers_for("receivables.SomethingNew.v1"), b"{}")

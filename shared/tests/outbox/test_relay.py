@@ -1,0 +1,121 @@
+import asyncio
+import uuid
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from receivables_shared.clock import SystemClock
+from receivables_shared.db.engine import SessionMaker
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.outbox import record_event
+from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.outbox.relay import OutboxRelay
+from receivables_shared.testing.kafka import header, read_topic, started_producer
+from sqlalchemy import func, select
+
+CLOCK = SystemClock()
+
+
+def create_event(customer_id: uuid.UUID | None = None) -> InvoiceIssued:
+    return InvoiceIssued(
+        customer_id=customer_id or uuid.uuid4(),
+        invoice_id=uuid.uuid4(),
+        number="INV-2026-000001",
+        currency="EUR",
+        total=Decimal("99.99"),
+        issue_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+    )
+
+
+async def create_relay(
+    sessionmaker: SessionMaker, bootstrap: str, batch_size: int = 500
+) -> OutboxRelay:
+    producer = await started_producer(bootstrap)
+    return OutboxRelay(
+        service="test",
+        sessionmaker=sessionmaker,
+        producer=producer,
+        clock=CLOCK,
+        batch_size=batch_size,
+    )
+
+
+async def test_committed_event_is_published_as_a_keyed_cloudevent_and_marked(
+    sessionmaker: SessionMaker, kafka_bootstrap: str
+) -> None:
+    event = create_event()
+    async with sessionmaker() as session, session.begin():
+        row = record_event(session, event, clock=CLOCK)
+    relay = await create_relay(sessionmaker, kafka_bootstrap)
+
+    try:
+        published = await relay.publish_pending()
+    finally:
+        await relay.producer.stop()
+
+    assert published == 1
+    records = await read_topic(
+        kafka_bootstrap,
+        "invoicing.events",
+        lambda rs: any(header(r, "ce_id") == str(row.event_id) for r in rs),
+    )
+    record = next(r for r in records if header(r, "ce_id") == str(row.event_id))
+    assert record.key == str(event.customer_id).encode()
+    assert header(record, "ce_type") == "receivables.InvoiceIssued.v1"
+    assert header(record, "ce_source") == "/invoicing"
+    assert InvoiceIssued.model_validate_json(record.value or b"") == event
+    async with sessionmaker() as session:
+        marked = await session.get(OutboxEvent, row.id)
+    assert marked is not None and marked.published_at is not None
+
+
+async def test_rolled_back_event_is_never_published(
+    sessionmaker: SessionMaker, kafka_bootstrap: str
+) -> None:
+    async with sessionmaker() as session:
+        record_event(session, create_event(), clock=CLOCK)
+        await session.flush()
+        await session.rollback()
+    relay = await create_relay(sessionmaker, kafka_bootstrap)
+
+    try:
+        assert await relay.publish_pending() == 0
+    finally:
+        await relay.producer.stop()
+
+
+async def test_two_relays_publish_every_row_exactly_once(
+    sessionmaker: SessionMaker, kafka_bootstrap: str
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        rows = [record_event(session, create_event(), clock=CLOCK) for _ in range(600)]
+    ids = {str(row.event_id) for row in rows}
+    relays = [await create_relay(sessionmaker, kafka_bootstrap, batch_size=40) for _ in range(2)]
+
+    async def drain(relay: OutboxRelay) -> int:
+        total = 0
+        while published := await relay.publish_pending():
+            total += published
+            await asyncio.sleep(0)
+        return total
+
+    try:
+        counts = await asyncio.gather(*(drain(relay) for relay in relays))
+    finally:
+        for relay in relays:
+            await relay.producer.stop()
+
+    assert sum(counts) == 600
+    records = await read_topic(
+        kafka_bootstrap,
+        "invoicing.events",
+        lambda rs: len({header(r, "ce_id") for r in rs} & ids) == 600,
+    )
+    seen = Counter(header(r, "ce_id") for r in records if header(r, "ce_id") in ids)
+    assert set(seen.values()) == {1}
+    async with sessionmaker() as session:
+        unpublished = await session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+        )
+    assert unpublished == 0
