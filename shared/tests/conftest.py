@@ -6,6 +6,9 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from sqlalchemy import String, Uuid
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Importing the models registers the platform tables on PlatformBase.metadata.
 from receivables_shared.auth import models as _auth_models  # noqa: F401
@@ -15,9 +18,6 @@ from receivables_shared.db.base import PlatformBase, make_metadata
 from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
 from receivables_shared.devstack.postgres import with_database
 from receivables_shared.outbox import models as _outbox_models  # noqa: F401
-from sqlalchemy import String, Uuid
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class EffectBase(DeclarativeBase):

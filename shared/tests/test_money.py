@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
+
 from receivables_shared.money import Money
 
 

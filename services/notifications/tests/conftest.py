@@ -1,5 +1,4 @@
-from receivables_shared.testing.service import service_fixtures
-
 from notifications.definition import SERVICE
+from receivables_shared.testing.service import service_fixtures
 
 globals().update(service_fixtures(SERVICE))

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer, TopicPartition
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from receivables_shared.clock import SystemClock
 from receivables_shared.consumer import EventConsumer, HandlerContext
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
@@ -21,9 +24,6 @@ from receivables_shared.testing.kafka import (
     send_event,
     started_producer,
 )
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared.tests.conftest import Effect
 
 CUSTOMER = uuid.uuid4()

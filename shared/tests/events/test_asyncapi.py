@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from receivables_shared.devstack.services import SERVICES
 from receivables_shared.events.asyncapi import build_document, render
 from receivables_shared.events.catalogue import CATALOGUE

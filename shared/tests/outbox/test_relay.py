@@ -4,6 +4,8 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from receivables_shared.clock import SystemClock
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.events import InvoiceIssued
@@ -11,7 +13,6 @@ from receivables_shared.outbox import record_event
 from receivables_shared.outbox.models import OutboxEvent
 from receivables_shared.outbox.relay import OutboxRelay
 from receivables_shared.testing.kafka import header, read_topic, started_producer
-from sqlalchemy import func, select
 
 CLOCK = SystemClock()
 

@@ -1,7 +1,6 @@
 import sys
 
-from receivables_shared.cli import main
-
 from analytics.definition import SERVICE
+from receivables_shared.cli import main
 
 sys.exit(main(SERVICE))

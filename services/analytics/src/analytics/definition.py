@@ -1,10 +1,9 @@
-from receivables_shared.events import InvoiceIssued
-from receivables_shared.service import ServiceDefinition
-
 from analytics.base import Base
 from analytics.receivables.consumers import on_invoice_issued
 from analytics.receivables.router import router as receivables_router
 from analytics.settings import Settings
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="analytics",

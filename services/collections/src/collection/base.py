@@ -1,5 +1,6 @@
-from receivables_shared.db.base import make_metadata
 from sqlalchemy.orm import DeclarativeBase
+
+from receivables_shared.db.base import make_metadata
 
 
 class Base(DeclarativeBase):

@@ -1,10 +1,9 @@
-from receivables_shared.events import InvoiceIssued
-from receivables_shared.service import ServiceDefinition
-
 from collection.base import Base
 from collection.receivables.consumers import on_invoice_issued
 from collection.receivables.router import router as receivables_router
 from collection.settings import Settings
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="collections",

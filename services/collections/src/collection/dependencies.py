@@ -3,6 +3,8 @@
 from typing import Annotated
 
 from fastapi import Depends
+
+from collection.settings import Settings
 from receivables_shared.http.dependencies import (
     ApiKeyDep,
     ClockDep,
@@ -11,8 +13,6 @@ from receivables_shared.http.dependencies import (
     WriteKeyDep,
     get_settings,
 )
-
-from collection.settings import Settings
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

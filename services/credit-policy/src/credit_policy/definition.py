@@ -1,8 +1,7 @@
-from receivables_shared.service import ServiceDefinition
-
 from credit_policy.base import Base
 from credit_policy.customers.router import router as customers_router
 from credit_policy.settings import Settings
+from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="credit-policy",

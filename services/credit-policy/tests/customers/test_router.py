@@ -8,7 +8,13 @@ from receivables_shared.auth.keys import Scope
 from receivables_shared.outbox.models import OutboxEvent
 from receivables_shared.testing.helpers import api_key_headers
 
-VALID = {"name": "SIA Koks", "country": "LV", "language": "lv", "currency": "EUR", "tax_id": "LV40003"}
+VALID = {
+    "name": "SIA Koks",
+    "country": "LV",
+    "language": "lv",
+    "currency": "EUR",
+    "tax_id": "LV40003",
+}
 
 
 async def test_create_customer_records_customer_created_in_the_outbox(

@@ -1,10 +1,9 @@
-from receivables_shared.events import CustomerCreated
-from receivables_shared.service import ServiceDefinition
-
 from invoicing.base import Base
 from invoicing.customers.consumers import on_customer_created
 from invoicing.invoices.router import router as invoices_router
 from invoicing.settings import Settings
+from receivables_shared.events import CustomerCreated
+from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="invoicing",

@@ -1,10 +1,9 @@
-from receivables_shared.events import InvoiceIssued
-from receivables_shared.service import ServiceDefinition
-
 from notifications.base import Base
 from notifications.messages.consumers import on_invoice_issued
 from notifications.messages.router import router as messages_router
 from notifications.settings import Settings
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="notifications",

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from receivables_shared.events import InvoiceIssued
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.receivables.repository import InvoiceFactRepository
 from analytics.receivables.schemas import CurrencyTotal, InvoicedSummary
+from receivables_shared.events import InvoiceIssued
 
 
 async def record_invoice(session: AsyncSession, event: InvoiceIssued) -> None:

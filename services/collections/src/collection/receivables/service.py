@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from receivables_shared.events import InvoiceIssued
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collection.receivables.models import Receivable
 from collection.receivables.repository import ReceivableRepository
+from receivables_shared.events import InvoiceIssued
 
 
 async def open_receivable(session: AsyncSession, event: InvoiceIssued) -> None:

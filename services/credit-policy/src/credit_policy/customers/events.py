@@ -1,6 +1,5 @@
-from receivables_shared.events import CustomerCreated
-
 from credit_policy.customers.models import Customer
+from receivables_shared.events import CustomerCreated
 
 
 def customer_created(customer: Customer) -> CustomerCreated:

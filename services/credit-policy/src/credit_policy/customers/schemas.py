@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
 from receivables_shared.money import CurrencyCode
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["LV"])]

@@ -3,15 +3,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from receivables_shared.clock import Clock
-from receivables_shared.http.problems import NotFound
-from receivables_shared.outbox import record_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.events import customer_created
 from credit_policy.customers.models import Customer
 from credit_policy.customers.repository import CustomerRepository
 from credit_policy.customers.schemas import CustomerCreate
+from receivables_shared.clock import Clock
+from receivables_shared.http.problems import NotFound
+from receivables_shared.outbox import record_event
 
 
 async def create_customer(session: AsyncSession, clock: Clock, data: CustomerCreate) -> Customer:

@@ -1,8 +1,8 @@
-from receivables_shared.consumer import HandlerContext
-from receivables_shared.events import CustomerCreated
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.customers.repository import KnownCustomerRepository
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import CustomerCreated
 
 
 async def on_customer_created(

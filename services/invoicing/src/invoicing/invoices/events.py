@@ -1,6 +1,5 @@
-from receivables_shared.events import InvoiceIssued
-
 from invoicing.invoices.models import Invoice
+from receivables_shared.events import InvoiceIssued
 
 
 def invoice_issued(invoice: Invoice) -> InvoiceIssued:

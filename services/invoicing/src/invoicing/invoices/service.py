@@ -2,11 +2,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from receivables_shared.clock import Clock
-from receivables_shared.http.problems import InvalidField, NotFound
-from receivables_shared.outbox import record_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.customers.repository import KnownCustomerRepository
@@ -14,8 +11,36 @@ from invoicing.invoices.events import invoice_issued
 from invoicing.invoices.models import Invoice, InvoiceLine
 from invoicing.invoices.repository import InvoiceRepository
 from invoicing.invoices.schemas import InvoiceCreate
+from receivables_shared.clock import Clock
+from receivables_shared.http.problems import InvalidField, NotFound
+from receivables_shared.outbox import record_event
 
 CENT = Decimal("0.01")
+QUANTITY_STEP = Decimal("0.0001")
+MAX_AMOUNT = Decimal("1E16")  # amounts are stored as Numeric(18, 2)
+
+
+def _priced_lines(data: InvoiceCreate) -> list[InvoiceLine]:
+    """Lines with amounts rounded half-up to cents; values kept as they will be stored."""
+    lines = []
+    with localcontext() as context:
+        context.prec = 50  # quantity x price can exceed the default 28 digits before the check
+        for position, line in enumerate(data.lines, start=1):
+            quantity = line.quantity.quantize(QUANTITY_STEP)
+            unit_price = line.unit_price.quantize(CENT)
+            amount = (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)
+            if amount >= MAX_AMOUNT:
+                raise InvalidField(f"lines[{position - 1}]", "quantity x unit price is too large")
+            lines.append(
+                InvoiceLine(
+                    position=position,
+                    description=line.description,
+                    quantity=quantity,
+                    unit_price=unit_price,
+                    amount=amount,
+                )
+            )
+    return lines
 
 
 async def issue_invoice(session: AsyncSession, clock: Clock, data: InvoiceCreate) -> Invoice:
@@ -26,24 +51,19 @@ async def issue_invoice(session: AsyncSession, clock: Clock, data: InvoiceCreate
     if due_date < issue_date:
         raise InvalidField("due_date", "must not be before the issue date")
 
+    lines = _priced_lines(data)
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    if total >= MAX_AMOUNT:
+        raise InvalidField("lines", "the invoice total is too large")
+
     repository = InvoiceRepository(session)
     sequence = await repository.next_number(issue_date.year)
-    lines = [
-        InvoiceLine(
-            position=position,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=(line.quantity * line.unit_price).quantize(CENT, ROUND_HALF_UP),
-        )
-        for position, line in enumerate(data.lines, start=1)
-    ]
     invoice = await repository.add(
         Invoice(
             number=f"INV-{issue_date.year}-{sequence:06d}",
             customer_id=data.customer_id,
             currency=data.currency,
-            total=sum((line.amount for line in lines), Decimal("0.00")),
+            total=total,
             issue_date=issue_date,
             due_date=due_date,
             lines=lines,

@@ -1,8 +1,8 @@
-from receivables_shared.consumer import HandlerContext
-from receivables_shared.events import InvoiceIssued
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.messages import service
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import InvoiceIssued
 
 
 async def on_invoice_issued(

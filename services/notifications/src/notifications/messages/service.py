@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from receivables_shared.events import InvoiceIssued
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.messages.models import OutboundMessage
 from notifications.messages.repository import OutboundMessageRepository
+from receivables_shared.events import InvoiceIssued
 
 INVOICE_ISSUED = "invoice_issued"
 

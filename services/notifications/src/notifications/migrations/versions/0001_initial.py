@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from receivables_shared.db.platform_migration import create_platform_tables, drop_platform_tables
 
 revision: str = "0001"

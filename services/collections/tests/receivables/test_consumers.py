@@ -1,0 +1,93 @@
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from collection.receivables.consumers import on_invoice_issued
+from collection.receivables.models import Receivable
+from receivables_shared.clock import ManualClock
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.events.cloudevents import EventMeta
+
+
+def create_invoice_issued(
+    customer_id: uuid.UUID,
+    *,
+    number: str = "INV-2026-000001",
+    total: str = "1200.50",
+    currency: str = "EUR",
+    due_date: date = date(2026, 4, 1),
+) -> InvoiceIssued:
+    return InvoiceIssued(
+        customer_id=customer_id,
+        invoice_id=uuid.uuid4(),
+        number=number,
+        currency=currency,
+        total=Decimal(total),
+        issue_date=date(2026, 3, 2),
+        due_date=due_date,
+    )
+
+
+def create_context(clock: ManualClock) -> HandlerContext:
+    meta = EventMeta(
+        id=uuid.uuid4(),
+        type=InvoiceIssued.event_type(),
+        source="/invoicing",
+        time=clock.now(),
+        correlation_id="req-42",
+    )
+    return HandlerContext(meta=meta, clock=clock)
+
+
+async def test_invoice_issued_opens_a_receivable_for_the_total(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    event = create_invoice_issued(customer_id, total="1200.50", currency="BGN")
+
+    await on_invoice_issued(session, event, create_context(clock))
+
+    session.expunge_all()
+    receivables = (await session.scalars(select(Receivable))).all()
+    assert [
+        (r.invoice_id, r.customer_id, r.number, r.currency, r.amount_due, r.due_date)
+        for r in receivables
+    ] == [
+        (
+            event.invoice_id,
+            customer_id,
+            "INV-2026-000001",
+            "BGN",
+            Decimal("1200.50"),
+            date(2026, 4, 1),
+        )
+    ]
+
+
+async def test_each_invoice_opens_its_own_receivable(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+
+    await on_invoice_issued(
+        session, create_invoice_issued(customer_id, number="INV-2026-000001"), create_context(clock)
+    )
+    await on_invoice_issued(
+        session,
+        create_invoice_issued(customer_id, number="INV-2026-000002", total="0.01"),
+        create_context(clock),
+    )
+
+    rows = (
+        await session.execute(
+            select(Receivable.number, Receivable.amount_due).order_by(Receivable.number)
+        )
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("INV-2026-000001", Decimal("1200.50")),
+        ("INV-2026-000002", Decimal("0.01")),
+    ]

@@ -1,0 +1,159 @@
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from collection.receivables.consumers import on_invoice_issued
+from receivables_shared.auth.keys import Scope
+from receivables_shared.clock import ManualClock
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.events.cloudevents import EventMeta
+from receivables_shared.testing.helpers import api_key_headers
+
+
+async def create_receivable(
+    session: AsyncSession,
+    clock: ManualClock,
+    customer_id: uuid.UUID,
+    *,
+    number: str,
+    due_date: date,
+    total: str = "100.00",
+) -> InvoiceIssued:
+    """Open a receivable the way production does: by handling InvoiceIssued."""
+    event = InvoiceIssued(
+        customer_id=customer_id,
+        invoice_id=uuid.uuid4(),
+        number=number,
+        currency="EUR",
+        total=Decimal(total),
+        issue_date=date(2026, 3, 2),
+        due_date=due_date,
+    )
+    meta = EventMeta(
+        id=uuid.uuid4(),
+        type=InvoiceIssued.event_type(),
+        source="/invoicing",
+        time=clock.now(),
+        correlation_id=None,
+    )
+    await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    return event
+
+
+async def test_receivables_of_a_customer_are_listed_by_due_date(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    late = await create_receivable(
+        session, clock, customer_id, number="INV-2026-000001", due_date=date(2026, 5, 1)
+    )
+    early = await create_receivable(
+        session,
+        clock,
+        customer_id,
+        number="INV-2026-000002",
+        due_date=date(2026, 3, 15),
+        total="1200.50",
+    )
+    middle = await create_receivable(
+        session, clock, customer_id, number="INV-2026-000003", due_date=date(2026, 4, 1)
+    )
+    session.expunge_all()  # read back from the database, as a later request would
+
+    response = await client.get(f"/customers/{customer_id}/receivables")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "invoice_id": str(early.invoice_id),
+            "customer_id": str(customer_id),
+            "number": "INV-2026-000002",
+            "currency": "EUR",
+            "amount_due": "1200.50",
+            "due_date": "2026-03-15",
+        },
+        {
+            "invoice_id": str(middle.invoice_id),
+            "customer_id": str(customer_id),
+            "number": "INV-2026-000003",
+            "currency": "EUR",
+            "amount_due": "100.00",
+            "due_date": "2026-04-01",
+        },
+        {
+            "invoice_id": str(late.invoice_id),
+            "customer_id": str(customer_id),
+            "number": "INV-2026-000001",
+            "currency": "EUR",
+            "amount_due": "100.00",
+            "due_date": "2026-05-01",
+        },
+    ]
+
+
+async def test_receivables_due_the_same_day_are_listed_by_number(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    for number in ("INV-2026-000009", "INV-2026-000002", "INV-2026-000005"):
+        await create_receivable(
+            session, clock, customer_id, number=number, due_date=date(2026, 4, 1)
+        )
+
+    response = await client.get(f"/customers/{customer_id}/receivables")
+
+    assert [r["number"] for r in response.json()] == [
+        "INV-2026-000002",
+        "INV-2026-000005",
+        "INV-2026-000009",
+    ]
+
+
+async def test_another_customers_list_is_empty(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    await create_receivable(
+        session, clock, uuid.uuid4(), number="INV-2026-000001", due_date=date(2026, 4, 1)
+    )
+
+    response = await client.get(f"/customers/{uuid.uuid4()}/receivables")
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+async def test_malformed_customer_id_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    response = await client.get("/customers/42/receivables")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "customer_id"
+
+
+async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
+    path = f"/customers/{uuid.uuid4()}/receivables"
+
+    missing = await client.get(path, headers={"Authorization": ""})
+    wrong = await client.get(path, headers={"Authorization": "Bearer rk_nope_nope"})
+
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_read_only_key_can_list(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    await create_receivable(
+        session, clock, customer_id, number="INV-2026-000001", due_date=date(2026, 4, 1)
+    )
+    read_only = await api_key_headers(session, Scope.READ)
+
+    response = await client.get(f"/customers/{customer_id}/receivables", headers=read_only)
+
+    assert response.status_code == 200
+    assert [r["number"] for r in response.json()] == ["INV-2026-000001"]

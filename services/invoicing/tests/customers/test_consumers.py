@@ -1,0 +1,86 @@
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.customers.consumers import on_customer_created
+from invoicing.customers.models import KnownCustomer
+from receivables_shared.clock import ManualClock
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import CustomerCreated
+from receivables_shared.events.cloudevents import EventMeta
+
+
+def create_customer_created(
+    customer_id: uuid.UUID,
+    *,
+    name: str = "SIA Koks",
+    language: str = "lv",
+    currency: str = "EUR",
+) -> CustomerCreated:
+    return CustomerCreated(
+        customer_id=customer_id, name=name, country="LV", language=language, currency=currency
+    )
+
+
+def create_context(clock: ManualClock) -> HandlerContext:
+    meta = EventMeta(
+        id=uuid.uuid4(),
+        type=CustomerCreated.event_type(),
+        source="/credit-policy",
+        time=clock.now(),
+        correlation_id=None,
+    )
+    return HandlerContext(meta=meta, clock=clock)
+
+
+async def stored_customer(session: AsyncSession, customer_id: uuid.UUID) -> KnownCustomer | None:
+    # The handler writes with a Core upsert, so bypass whatever the identity map holds.
+    return await session.get(KnownCustomer, customer_id, populate_existing=True)
+
+
+async def test_customer_created_stores_a_known_customer(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+
+    await on_customer_created(session, create_customer_created(customer_id), create_context(clock))
+
+    customer = await stored_customer(session, customer_id)
+    assert customer is not None
+    assert (customer.name, customer.language, customer.currency) == ("SIA Koks", "lv", "EUR")
+
+
+async def test_second_customer_created_for_the_same_id_updates_it(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    await on_customer_created(session, create_customer_created(customer_id), create_context(clock))
+
+    await on_customer_created(
+        session,
+        create_customer_created(customer_id, name="Koks AS", language="et", currency="BGN"),
+        create_context(clock),
+    )
+
+    customer = await stored_customer(session, customer_id)
+    assert customer is not None
+    assert (customer.name, customer.language, customer.currency) == ("Koks AS", "et", "BGN")
+    count = await session.scalar(select(func.count()).select_from(KnownCustomer))
+    assert count == 1
+
+
+async def test_customers_with_different_ids_are_kept_apart(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+
+    await on_customer_created(
+        session, create_customer_created(first, name="First"), create_context(clock)
+    )
+    await on_customer_created(
+        session, create_customer_created(second, name="Second"), create_context(clock)
+    )
+
+    names = (await session.scalars(select(KnownCustomer.name).order_by(KnownCustomer.name))).all()
+    assert names == ["First", "Second"]

@@ -1,0 +1,97 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.messages.consumers import on_invoice_issued
+from notifications.messages.models import OutboundMessage
+from receivables_shared.auth.keys import Scope
+from receivables_shared.clock import ManualClock
+from receivables_shared.consumer import HandlerContext
+from receivables_shared.events import InvoiceIssued
+from receivables_shared.events.cloudevents import EventMeta
+from receivables_shared.testing.helpers import api_key_headers
+
+
+async def queue_invoice_notice(
+    session: AsyncSession, clock: ManualClock, customer_id: uuid.UUID
+) -> InvoiceIssued:
+    """Queue a message the way production does: by handling InvoiceIssued."""
+    event = InvoiceIssued(
+        customer_id=customer_id,
+        invoice_id=uuid.uuid4(),
+        number="INV-2026-000001",
+        currency="EUR",
+        total=Decimal("1200.50"),
+        issue_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+    )
+    meta = EventMeta(
+        id=uuid.uuid4(),
+        type=InvoiceIssued.event_type(),
+        source="/invoicing",
+        time=clock.now(),
+        correlation_id=None,
+    )
+    await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    return event
+
+
+async def test_queued_invoice_notice_is_listed_for_its_customer(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    event = await queue_invoice_notice(session, clock, customer_id)
+    session.expunge_all()  # read back from the database, as a later request would
+    stored = (await session.scalars(select(OutboundMessage))).one()
+
+    response = await client.get(f"/customers/{customer_id}/messages")
+
+    assert response.status_code == 200
+    [message] = response.json()
+    assert message == {
+        "id": str(stored.id),
+        "customer_id": str(customer_id),
+        "kind": "invoice_issued",
+        "reference_id": str(event.invoice_id),
+        "status": "queued",
+        "created_at": message["created_at"],
+    }
+    assert datetime.fromisoformat(message["created_at"]) == stored.created_at
+
+
+async def test_another_customers_messages_are_not_listed(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    await queue_invoice_notice(session, clock, uuid.uuid4())
+
+    response = await client.get(f"/customers/{uuid.uuid4()}/messages")
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
+    path = f"/customers/{uuid.uuid4()}/messages"
+
+    missing = await client.get(path, headers={"Authorization": ""})
+    wrong = await client.get(path, headers={"Authorization": "Bearer rk_nope_nope"})
+
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_read_only_key_can_list(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    await queue_invoice_notice(session, clock, customer_id)
+    read_only = await api_key_headers(session, Scope.READ)
+
+    response = await client.get(f"/customers/{customer_id}/messages", headers=read_only)
+
+    assert response.status_code == 200
+    assert [m["kind"] for m in response.json()] == ["invoice_issued"]
