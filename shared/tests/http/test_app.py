@@ -1,0 +1,123 @@
+"""The app factory every service shares: health, metrics, problems, request ids, JSON logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+import httpx
+import pytest_asyncio
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from receivables_shared.db.base import make_metadata
+from receivables_shared.http.app import create_app
+from receivables_shared.logging import JsonFormatter, correlation_id
+from receivables_shared.service import ServiceDefinition
+from receivables_shared.settings import ServiceSettings
+
+
+class ProbeSettings(ServiceSettings):
+    database_name: ClassVar[str] = "test_shared_main"
+
+
+failing = APIRouter()
+
+
+@failing.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("kaput")
+
+
+PROBE = ServiceDefinition(
+    name="probe",
+    title="Probe",
+    settings_class=ProbeSettings,
+    metadata=make_metadata(),
+    migrations="unused:migrations",
+    routers=[failing],
+)
+
+
+async def client_for(engine: AsyncEngine, bootstrap: str) -> httpx.AsyncClient:
+    settings = ProbeSettings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        kafka_bootstrap_servers=bootstrap,
+        role="api",
+    )
+    app = create_app(PROBE, settings)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://probe")
+
+
+@pytest_asyncio.fixture
+async def client(
+    platform_engine: AsyncEngine, kafka_bootstrap: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with await client_for(platform_engine, kafka_bootstrap) as client:
+        yield client
+
+
+async def test_liveness_needs_no_credential(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/live")
+
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_ready_checks_the_database_and_the_broker(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+async def test_not_ready_when_the_broker_is_away(platform_engine: AsyncEngine) -> None:
+    async with await client_for(platform_engine, "127.0.0.1:1") as client:
+        response = await client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "broker" in response.json()["detail"]
+
+
+async def test_metrics_are_exposed_for_prometheus(client: httpx.AsyncClient) -> None:
+    await client.get("/health/live")
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert 'http_requests_total{method="GET",route="/health/live",service="probe"' in response.text
+
+
+async def test_unknown_route_and_unexpected_error_are_problems(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/nowhere")
+    crashed = await client.get("/boom")
+
+    assert (missing.status_code, crashed.status_code) == (404, 500)
+    for response in (missing, crashed):
+        assert response.headers["content-type"] == "application/problem+json"
+    assert "kaput" not in crashed.text  # internals stay in the log
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.get("/health/live", headers={"X-Request-ID": "order-42"})
+    made = await client.get("/health/live")
+
+    assert given.headers["x-request-id"] == "order-42"
+    assert len(made.headers["x-request-id"]) == 36
+
+
+def test_log_lines_are_json_with_the_correlation_id() -> None:
+    record = logging.LogRecord("svc", logging.INFO, __file__, 1, "paid %s", ("INV-1",), None)
+    record.invoice = "INV-1"
+    token = correlation_id.set("order-42")
+    try:
+        line = json.loads(JsonFormatter("invoicing").format(record))
+    finally:
+        correlation_id.reset(token)
+
+    assert line["message"] == "paid INV-1"
+    assert line["correlation_id"] == "order-42"
+    assert (line["service"], line["invoice"], line["level"]) == ("invoicing", "INV-1", "INFO")
