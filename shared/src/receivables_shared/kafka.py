@@ -10,6 +10,10 @@ from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+#: Tansu answers a fetch only when this wait is over, even with data waiting, so it is a floor
+#: under consumer lag there; Apache Kafka answers as soon as data arrives.
+FETCH_MAX_WAIT_MS = 50
+
 
 def create_producer(bootstrap_servers: str, *, enable_idempotence: bool) -> AIOKafkaProducer:
     return AIOKafkaProducer(
@@ -27,6 +31,7 @@ def create_consumer(
     group_id: str,
     topics: Iterable[str],
     session_timeout_ms: int = 10_000,
+    fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
 ) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics,
@@ -39,6 +44,7 @@ def create_consumer(
         # A group join waits about half the session timeout on Tansu; tests shorten it.
         session_timeout_ms=session_timeout_ms,
         heartbeat_interval_ms=max(100, session_timeout_ms // 4),
+        fetch_max_wait_ms=fetch_max_wait_ms,
     )
 
 

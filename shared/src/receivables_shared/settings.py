@@ -42,6 +42,7 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1, description="3 on a real cluster.")
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    kafka_fetch_max_wait_ms: int = Field(default=50, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000
     role: Role = "all"

@@ -69,6 +69,8 @@ class ServiceWorkers:
                 self.bootstrap,
                 group_id=definition.consumer_group,
                 topics=definition.consumed_topics,
+                session_timeout_ms=settings.kafka_session_timeout_ms,
+                fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
             )
             await self._consumer.start()
             consumer = EventConsumer(

@@ -50,6 +50,7 @@ async def test_invoice_issued_opens_a_receivable_for_the_total(
     event = create_invoice_issued(customer_id, total="1200.50", currency="BGN")
 
     await on_invoice_issued(session, event, create_context(clock))
+    await session.flush()  # what the consumer's unit of work does before it commits
 
     session.expunge_all()
     receivables = (await session.scalars(select(Receivable))).all()

@@ -41,6 +41,7 @@ async def create_receivable(
         correlation_id=None,
     )
     await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    await session.flush()  # what the consumer's unit of work does before it commits
     return event
 
 

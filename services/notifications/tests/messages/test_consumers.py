@@ -45,6 +45,7 @@ async def test_invoice_issued_queues_an_invoice_notice(
     event = create_invoice_issued(customer_id)
 
     await on_invoice_issued(session, event, create_context(clock))
+    await session.flush()  # what the consumer's unit of work does before it commits
 
     session.expunge_all()
     messages = (await session.scalars(select(OutboundMessage))).all()

@@ -37,6 +37,7 @@ async def queue_invoice_notice(
         correlation_id=None,
     )
     await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    await session.flush()  # what the consumer's unit of work does before it commits
     return event
 
 

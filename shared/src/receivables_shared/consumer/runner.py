@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.clock import Clock
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
-from receivables_shared.consumer.models import InboxEvent
+from receivables_shared.consumer.inbox import claim_new
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.events.base import Event
 from receivables_shared.events.cloudevents import (
@@ -42,8 +41,6 @@ from receivables_shared.logging import correlation_id
 from receivables_shared.metrics import EVENT_LAG, EVENTS_CONSUMED, EVENTS_DUPLICATE
 
 log = logging.getLogger(__name__)
-
-_inbox = cast(Table, InboxEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -162,23 +159,7 @@ class EventConsumer:
         applied: list[ReceivedEvent] = []
         duplicates = 0
         async with self.sessionmaker() as session, session.begin():
-            fresh = set(
-                await session.scalars(
-                    insert(_inbox)
-                    .values(
-                        [
-                            {
-                                "consumer_group": self.group,
-                                "event_id": item.received.meta.id,
-                                "event_type": item.received.meta.type,
-                            }
-                            for item in items
-                        ]
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(_inbox.c.event_id)
-                )
-            )
+            fresh = await claim_new(session, self.group, [item.received.meta for item in items])
             for item in items:
                 meta = item.received.meta
                 if meta.id not in fresh:
@@ -198,10 +179,10 @@ class EventConsumer:
         if duplicates:
             EVENTS_DUPLICATE.labels(self.group).inc(duplicates)
         now = self.clock.now()
+        lag = EVENT_LAG.labels(self.group)
         for received in applied:
-            EVENTS_CONSUMED.labels(self.group, received.meta.type).inc()
-            EVENT_LAG.labels(self.group).observe(
-                max(0.0, (now - received.meta.time).total_seconds())
-            )
+            lag.observe(max(0.0, (now - received.meta.time).total_seconds()))
+        for event_type, count in Counter(r.meta.type for r in applied).items():
+            EVENTS_CONSUMED.labels(self.group, event_type).inc(count)
         if self.on_committed is not None and applied:
             self.on_committed(applied)

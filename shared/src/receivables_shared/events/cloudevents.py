@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,8 +93,7 @@ def decode(headers: Headers | None, body: bytes | None) -> ReceivedEvent:
     if event_class is None:
         raise UnknownEventType(meta.type)
     try:
-        data = json.loads(body or b"")
-        event = event_class.model_validate(data)
+        event = event_class.model_validate_json(body or b"")
     except (ValueError, ValidationError) as error:
         raise MalformedEvent(f"body is not a valid {meta.type}: {error}") from error
     return ReceivedEvent(meta=meta, event=event)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from datetime import timedelta
 from typing import cast
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, Text, delete, select, update
+from sqlalchemy import cast as cast_
 
 from receivables_shared.clock import Clock
 from receivables_shared.db.engine import SessionMaker
@@ -62,7 +62,8 @@ class OutboxRelay:
                         _outbox.c.source,
                         _outbox.c.occurred_at,
                         _outbox.c.correlation_id,
-                        _outbox.c.payload,
+                        # As text: the body goes out as stored, with no decode and re-encode.
+                        cast_(_outbox.c.payload, Text).label("body"),
                     )
                     .where(_outbox.c.published_at.is_(None))
                     .order_by(_outbox.c.id)
@@ -81,7 +82,7 @@ class OutboxRelay:
                     time=row.occurred_at,
                     correlation_id=row.correlation_id,
                 )
-                body = json.dumps(row.payload, separators=(",", ":")).encode()
+                body = row.body.encode()
                 deliveries.append(
                     await self.producer.send(
                         row.topic, value=body, key=row.partition_key.encode(), headers=headers

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.receivables.models import InvoiceFact
@@ -14,8 +13,9 @@ class InvoiceFactRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, values: dict[str, object]) -> None:
-        await self.session.execute(insert(InvoiceFact).values(**values))
+    def add(self, fact: InvoiceFact) -> None:
+        # No flush: the consumer's unit of work flushes a whole batch in one INSERT.
+        self.session.add(fact)
 
     async def totals_by_currency(self) -> Sequence[Row[str, int, Decimal]]:
         result = await self.session.execute(

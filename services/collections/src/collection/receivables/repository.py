@@ -13,9 +13,9 @@ class ReceivableRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, receivable: Receivable) -> None:
+    def add(self, receivable: Receivable) -> None:
+        # No flush: the consumer's unit of work flushes a whole batch in one INSERT.
         self.session.add(receivable)
-        await self.session.flush()
 
     async def list_for_customer(self, customer_id: uuid.UUID) -> Sequence[Receivable]:
         result = await self.session.scalars(

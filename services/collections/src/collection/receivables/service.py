@@ -11,7 +11,7 @@ from receivables_shared.events import InvoiceIssued
 
 
 async def open_receivable(session: AsyncSession, event: InvoiceIssued) -> None:
-    await ReceivableRepository(session).add(
+    ReceivableRepository(session).add(
         Receivable(
             invoice_id=event.invoice_id,
             customer_id=event.customer_id,

@@ -13,9 +13,9 @@ class OutboundMessageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, message: OutboundMessage) -> None:
+    def add(self, message: OutboundMessage) -> None:
+        # No flush: the consumer's unit of work flushes a whole batch in one INSERT.
         self.session.add(message)
-        await self.session.flush()
 
     async def list_for_customer(self, customer_id: uuid.UUID) -> Sequence[OutboundMessage]:
         result = await self.session.scalars(

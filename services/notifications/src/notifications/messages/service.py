@@ -13,7 +13,7 @@ INVOICE_ISSUED = "invoice_issued"
 
 
 async def queue_invoice_notice(session: AsyncSession, event: InvoiceIssued) -> None:
-    await OutboundMessageRepository(session).add(
+    OutboundMessageRepository(session).add(
         OutboundMessage(
             customer_id=event.customer_id, kind=INVOICE_ISSUED, reference_id=event.invoice_id
         )
