@@ -1,7 +1,4 @@
 import json
-import uuid
-from datetime import date
-from decimal import Decimal
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,9 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics.receivables.consumers import on_invoice_issued
 from receivables_shared.auth.keys import Scope
 from receivables_shared.clock import ManualClock
-from receivables_shared.consumer import HandlerContext
-from receivables_shared.events import InvoiceIssued
-from receivables_shared.events.cloudevents import EventMeta
+from receivables_shared.testing.events import create_invoice_issued, handler_context
 from receivables_shared.testing.helpers import api_key_headers
 
 
@@ -19,23 +14,8 @@ async def record_invoice(
     session: AsyncSession, clock: ManualClock, *, total: str, currency: str = "EUR"
 ) -> None:
     """Record a fact the way production does: by handling InvoiceIssued."""
-    event = InvoiceIssued(
-        customer_id=uuid.uuid4(),
-        invoice_id=uuid.uuid4(),
-        number="INV-2026-000001",
-        currency=currency,
-        total=Decimal(total),
-        issue_date=date(2026, 3, 2),
-        due_date=date(2026, 4, 1),
-    )
-    meta = EventMeta(
-        id=uuid.uuid4(),
-        type=InvoiceIssued.event_type(),
-        source="/invoicing",
-        time=clock.now(),
-        correlation_id=None,
-    )
-    await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    event = create_invoice_issued(total=total, currency=currency)
+    await on_invoice_issued(session, event, handler_context(clock))
 
 
 def reject_floats(text: str) -> float:

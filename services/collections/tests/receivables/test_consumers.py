@@ -8,39 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from collection.receivables.consumers import on_invoice_issued
 from collection.receivables.models import Receivable
 from receivables_shared.clock import ManualClock
-from receivables_shared.consumer import HandlerContext
-from receivables_shared.events import InvoiceIssued
-from receivables_shared.events.cloudevents import EventMeta
-
-
-def create_invoice_issued(
-    customer_id: uuid.UUID,
-    *,
-    number: str = "INV-2026-000001",
-    total: str = "1200.50",
-    currency: str = "EUR",
-    due_date: date = date(2026, 4, 1),
-) -> InvoiceIssued:
-    return InvoiceIssued(
-        customer_id=customer_id,
-        invoice_id=uuid.uuid4(),
-        number=number,
-        currency=currency,
-        total=Decimal(total),
-        issue_date=date(2026, 3, 2),
-        due_date=due_date,
-    )
-
-
-def create_context(clock: ManualClock) -> HandlerContext:
-    meta = EventMeta(
-        id=uuid.uuid4(),
-        type=InvoiceIssued.event_type(),
-        source="/invoicing",
-        time=clock.now(),
-        correlation_id="req-42",
-    )
-    return HandlerContext(meta=meta, clock=clock)
+from receivables_shared.testing.events import create_invoice_issued, handler_context
 
 
 async def test_invoice_issued_opens_a_receivable_for_the_total(
@@ -49,7 +17,7 @@ async def test_invoice_issued_opens_a_receivable_for_the_total(
     customer_id = uuid.uuid4()
     event = create_invoice_issued(customer_id, total="1200.50", currency="BGN")
 
-    await on_invoice_issued(session, event, create_context(clock))
+    await on_invoice_issued(session, event, handler_context(clock))
     await session.flush()  # what the consumer's unit of work does before it commits
 
     session.expunge_all()
@@ -75,12 +43,14 @@ async def test_each_invoice_opens_its_own_receivable(
     customer_id = uuid.uuid4()
 
     await on_invoice_issued(
-        session, create_invoice_issued(customer_id, number="INV-2026-000001"), create_context(clock)
+        session,
+        create_invoice_issued(customer_id, number="INV-2026-000001"),
+        handler_context(clock),
     )
     await on_invoice_issued(
         session,
         create_invoice_issued(customer_id, number="INV-2026-000002", total="0.01"),
-        create_context(clock),
+        handler_context(clock),
     )
 
     rows = (

@@ -1,6 +1,5 @@
 import uuid
 from datetime import date
-from decimal import Decimal
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,9 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from collection.receivables.consumers import on_invoice_issued
 from receivables_shared.auth.keys import Scope
 from receivables_shared.clock import ManualClock
-from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import InvoiceIssued
-from receivables_shared.events.cloudevents import EventMeta
+from receivables_shared.testing.events import create_invoice_issued, handler_context
 from receivables_shared.testing.helpers import api_key_headers
 
 
@@ -24,23 +22,8 @@ async def create_receivable(
     total: str = "100.00",
 ) -> InvoiceIssued:
     """Open a receivable the way production does: by handling InvoiceIssued."""
-    event = InvoiceIssued(
-        customer_id=customer_id,
-        invoice_id=uuid.uuid4(),
-        number=number,
-        currency="EUR",
-        total=Decimal(total),
-        issue_date=date(2026, 3, 2),
-        due_date=due_date,
-    )
-    meta = EventMeta(
-        id=uuid.uuid4(),
-        type=InvoiceIssued.event_type(),
-        source="/invoicing",
-        time=clock.now(),
-        correlation_id=None,
-    )
-    await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    event = create_invoice_issued(customer_id, number=number, total=total, due_date=due_date)
+    await on_invoice_issued(session, event, handler_context(clock))
     await session.flush()  # what the consumer's unit of work does before it commits
     return event
 

@@ -6,32 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoicing.customers.consumers import on_customer_created
 from invoicing.customers.models import KnownCustomer
 from receivables_shared.clock import ManualClock
-from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import CustomerCreated
-from receivables_shared.events.cloudevents import EventMeta
-
-
-def create_customer_created(
-    customer_id: uuid.UUID,
-    *,
-    name: str = "SIA Koks",
-    language: str = "lv",
-    currency: str = "EUR",
-) -> CustomerCreated:
-    return CustomerCreated(
-        customer_id=customer_id, name=name, country="LV", language=language, currency=currency
-    )
-
-
-def create_context(clock: ManualClock) -> HandlerContext:
-    meta = EventMeta(
-        id=uuid.uuid4(),
-        type=CustomerCreated.event_type(),
-        source="/credit-policy",
-        time=clock.now(),
-        correlation_id=None,
-    )
-    return HandlerContext(meta=meta, clock=clock)
+from receivables_shared.testing.events import create_customer_created, handler_context
 
 
 async def stored_customer(session: AsyncSession, customer_id: uuid.UUID) -> KnownCustomer | None:
@@ -44,7 +20,9 @@ async def test_customer_created_stores_a_known_customer(
 ) -> None:
     customer_id = uuid.uuid4()
 
-    await on_customer_created(session, create_customer_created(customer_id), create_context(clock))
+    await on_customer_created(
+        session, create_customer_created(customer_id), handler_context(clock, CustomerCreated)
+    )
 
     customer = await stored_customer(session, customer_id)
     assert customer is not None
@@ -55,12 +33,14 @@ async def test_second_customer_created_for_the_same_id_updates_it(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     customer_id = uuid.uuid4()
-    await on_customer_created(session, create_customer_created(customer_id), create_context(clock))
+    await on_customer_created(
+        session, create_customer_created(customer_id), handler_context(clock, CustomerCreated)
+    )
 
     await on_customer_created(
         session,
         create_customer_created(customer_id, name="Koks AS", language="et", currency="BGN"),
-        create_context(clock),
+        handler_context(clock, CustomerCreated),
     )
 
     customer = await stored_customer(session, customer_id)
@@ -76,10 +56,14 @@ async def test_customers_with_different_ids_are_kept_apart(
     first, second = uuid.uuid4(), uuid.uuid4()
 
     await on_customer_created(
-        session, create_customer_created(first, name="First"), create_context(clock)
+        session,
+        create_customer_created(first, name="First"),
+        handler_context(clock, CustomerCreated),
     )
     await on_customer_created(
-        session, create_customer_created(second, name="Second"), create_context(clock)
+        session,
+        create_customer_created(second, name="Second"),
+        handler_context(clock, CustomerCreated),
     )
 
     names = (await session.scalars(select(KnownCustomer.name).order_by(KnownCustomer.name))).all()

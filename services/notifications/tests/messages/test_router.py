@@ -1,6 +1,5 @@
 import uuid
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 import httpx
 from sqlalchemy import select
@@ -10,9 +9,8 @@ from notifications.messages.consumers import on_invoice_issued
 from notifications.messages.models import OutboundMessage
 from receivables_shared.auth.keys import Scope
 from receivables_shared.clock import ManualClock
-from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import InvoiceIssued
-from receivables_shared.events.cloudevents import EventMeta
+from receivables_shared.testing.events import create_invoice_issued, handler_context
 from receivables_shared.testing.helpers import api_key_headers
 
 
@@ -20,23 +18,8 @@ async def queue_invoice_notice(
     session: AsyncSession, clock: ManualClock, customer_id: uuid.UUID
 ) -> InvoiceIssued:
     """Queue a message the way production does: by handling InvoiceIssued."""
-    event = InvoiceIssued(
-        customer_id=customer_id,
-        invoice_id=uuid.uuid4(),
-        number="INV-2026-000001",
-        currency="EUR",
-        total=Decimal("1200.50"),
-        issue_date=date(2026, 3, 2),
-        due_date=date(2026, 4, 1),
-    )
-    meta = EventMeta(
-        id=uuid.uuid4(),
-        type=InvoiceIssued.event_type(),
-        source="/invoicing",
-        time=clock.now(),
-        correlation_id=None,
-    )
-    await on_invoice_issued(session, event, HandlerContext(meta=meta, clock=clock))
+    event = create_invoice_issued(customer_id)
+    await on_invoice_issued(session, event, handler_context(clock))
     await session.flush()  # what the consumer's unit of work does before it commits
     return event
 
