@@ -4,6 +4,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit_policy.customers.models import Customer
 from receivables_shared.auth.keys import Scope
 from receivables_shared.outbox.models import OutboxEvent
 from receivables_shared.testing.helpers import api_key_headers
@@ -87,3 +88,54 @@ async def test_read_only_key_cannot_write(client: httpx.AsyncClient, session: As
     assert listing.status_code == 200
     assert creation.status_code == 403
     assert "write" in creation.json()["detail"]
+
+
+async def test_retry_with_the_same_idempotency_key_replays_and_creates_nothing_more(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    headers = {"Idempotency-Key": "erp-order-7"}
+
+    first = await client.post("/customers", json=VALID, headers=headers)
+    retry = await client.post("/customers", json=VALID, headers=headers)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert len((await session.scalars(select(Customer))).all()) == 1
+    assert len((await session.scalars(select(OutboxEvent))).all()) == 1
+
+
+async def test_idempotency_key_reused_for_another_body_is_a_422(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    headers = {"Idempotency-Key": "erp-order-8"}
+    await client.post("/customers", json=VALID, headers=headers)
+
+    other = await client.post("/customers", json={**VALID, "name": "Other"}, headers=headers)
+
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert len((await session.scalars(select(Customer))).all()) == 1
+
+
+async def test_idempotency_keys_belong_to_one_api_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    other_caller = await api_key_headers(session, Scope.WRITE)
+
+    mine = await client.post("/customers", json=VALID, headers={"Idempotency-Key": "k1"})
+    theirs = await client.post(
+        "/customers", json=VALID, headers={**other_caller, "Idempotency-Key": "k1"}
+    )
+
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert mine.json()["id"] != theirs.json()["id"]
+
+
+async def test_without_a_key_every_post_creates(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await client.post("/customers", json=VALID)
+    await client.post("/customers", json=VALID)
+
+    assert len((await session.scalars(select(Customer))).all()) == 2

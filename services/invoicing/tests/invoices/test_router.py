@@ -424,3 +424,37 @@ async def test_read_only_key_can_read_but_cannot_issue(
     assert "write" in issuing.json()["detail"]
     assert await invoice_count(session) == 1
     assert len(await outbox_events(session)) == 1
+
+
+async def test_retried_issue_with_the_same_idempotency_key_issues_one_invoice(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+    headers = {"Idempotency-Key": "erp-7f3c"}
+
+    first = await client.post("/invoices", json=invoice_body(customer_id), headers=headers)
+    retry = await client.post("/invoices", json=invoice_body(customer_id), headers=headers)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert retry.json()["number"] == "INV-2026-000001"
+    assert await invoice_count(session) == 1
+    assert len(await outbox_events(session)) == 1
+
+
+async def test_failed_request_does_not_burn_its_idempotency_key(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+    headers = {"Idempotency-Key": "erp-7f3d"}
+    unknown = invoice_body(uuid.uuid4())
+
+    refused = await client.post("/invoices", json=unknown, headers=headers)
+    await KnownCustomerRepository(session).upsert(
+        customer_id=uuid.UUID(unknown["customer_id"]), name="Late", language="lv", currency="EUR"
+    )
+    accepted = await client.post("/invoices", json=unknown, headers=headers)
+
+    assert (refused.status_code, accepted.status_code) == (422, 201)
+    assert await invoice_count(session) == 1
+    assert customer_id != uuid.UUID(unknown["customer_id"])

@@ -13,7 +13,16 @@ from receivables_shared.http.dependencies import (
     WriteKeyDep,
     get_settings,
 )
+from receivables_shared.idempotency.dependencies import IdempotencyDep
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-__all__ = ["ApiKeyDep", "ClockDep", "ReadKeyDep", "SessionDep", "SettingsDep", "WriteKeyDep"]
+__all__ = [
+    "ApiKeyDep",
+    "ClockDep",
+    "IdempotencyDep",
+    "ReadKeyDep",
+    "SessionDep",
+    "SettingsDep",
+    "WriteKeyDep",
+]

@@ -12,7 +12,12 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+# The platform models register their tables on PlatformBase.metadata.
+from receivables_shared.auth import models as _api_keys  # noqa: F401
+from receivables_shared.consumer import models as _inbox  # noqa: F401
 from receivables_shared.db.base import PlatformBase
+from receivables_shared.idempotency import models as _idempotency  # noqa: F401
+from receivables_shared.outbox import models as _outbox  # noqa: F401
 from receivables_shared.service import ServiceDefinition
 
 

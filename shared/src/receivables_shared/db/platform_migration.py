@@ -1,4 +1,4 @@
-"""The platform tables (API keys, inbox, outbox) as Alembic operations.
+"""The platform tables (API keys, idempotency keys, inbox, outbox) as Alembic operations.
 
 Every service's first migration calls create_platform_tables(); a later change to these tables
 ships as a function here and one small migration per service calling it.
@@ -63,6 +63,26 @@ def create_platform_tables() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_events_event_id")),
     )
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("api_key_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("api_key_id", "key", name=op.f("pk_idempotency_keys")),
+    )
+    op.create_index(
+        op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"], unique=False
+    )
     op.create_index(
         "ix_outbox_events_unpublished",
         "outbox_events",
@@ -73,6 +93,8 @@ def create_platform_tables() -> None:
 
 
 def drop_platform_tables() -> None:
+    op.drop_index(op.f("ix_idempotency_keys_created_at"), table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
     op.drop_index("ix_outbox_events_unpublished", table_name="outbox_events")
     op.drop_table("outbox_events")
     op.drop_table("inbox_events")

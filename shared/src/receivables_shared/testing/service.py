@@ -98,7 +98,10 @@ def service_fixtures(definition: ServiceDefinition) -> dict[str, Callable[..., A
         app = create_app(definition, settings, clock=clock)
 
         async def bound_session() -> AsyncIterator[AsyncSession]:
-            yield session
+            # Each request is a savepoint: released when it succeeds, rolled back when it
+            # fails, as the real unit of work commits or rolls back.
+            async with session.begin_nested():
+                yield session
 
         app.dependency_overrides[get_session] = bound_session
         headers = await api_key_headers(session)

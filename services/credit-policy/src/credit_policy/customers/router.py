@@ -3,21 +3,33 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from credit_policy.customers import service
 from credit_policy.customers.schemas import CustomerCreate, CustomerPage, CustomerRead
-from credit_policy.dependencies import ClockDep, ReadKeyDep, SessionDep, WriteKeyDep
+from credit_policy.dependencies import (
+    ClockDep,
+    IdempotencyDep,
+    ReadKeyDep,
+    SessionDep,
+    WriteKeyDep,
+)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.post("", status_code=201, response_model=CustomerRead)
 async def create_customer(
-    data: CustomerCreate, session: SessionDep, clock: ClockDep, _: WriteKeyDep
-) -> CustomerRead:
+    data: CustomerCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    _: WriteKeyDep,
+    idempotency: IdempotencyDep,
+) -> CustomerRead | Response:
+    if replay := await idempotency.replay():
+        return replay
     customer = await service.create_customer(session, clock, data)
-    return CustomerRead.model_validate(customer)
+    return await idempotency.remember(201, CustomerRead.model_validate(customer))
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from invoicing.dependencies import ClockDep, ReadKeyDep, SessionDep, WriteKeyDep
+from invoicing.dependencies import (
+    ClockDep,
+    IdempotencyDep,
+    ReadKeyDep,
+    SessionDep,
+    WriteKeyDep,
+)
 from invoicing.invoices import service
 from invoicing.invoices.schemas import InvoiceCreate, InvoiceRead
 
@@ -13,10 +19,16 @@ router = APIRouter(prefix="/invoices", tags=["invoices"])
 
 @router.post("", status_code=201, response_model=InvoiceRead)
 async def issue_invoice(
-    data: InvoiceCreate, session: SessionDep, clock: ClockDep, _: WriteKeyDep
-) -> InvoiceRead:
+    data: InvoiceCreate,
+    session: SessionDep,
+    clock: ClockDep,
+    _: WriteKeyDep,
+    idempotency: IdempotencyDep,
+) -> InvoiceRead | Response:
+    if replay := await idempotency.replay():
+        return replay
     invoice = await service.issue_invoice(session, clock, data)
-    return InvoiceRead.model_validate(invoice)
+    return await idempotency.remember(201, InvoiceRead.model_validate(invoice))
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead)
