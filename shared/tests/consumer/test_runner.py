@@ -1,6 +1,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -29,9 +30,9 @@ from shared.tests.conftest import Effect
 CUSTOMER = uuid.uuid4()
 
 
-def create_event(number: str) -> InvoiceIssued:
+def create_event(number: str, customer_id: uuid.UUID = CUSTOMER) -> InvoiceIssued:
     return InvoiceIssued(
-        customer_id=CUSTOMER,
+        customer_id=customer_id,
         invoice_id=uuid.uuid4(),
         number=number,
         currency="EUR",
@@ -65,9 +66,9 @@ class Harness:
         async with self.sessionmaker() as session:
             return list(await session.scalars(select(Effect.note).order_by(Effect.note)))
 
-    async def running(
-        self, until: Callable[[], Awaitable[object]], max_attempts: int = 3
-    ) -> EventConsumer:
+    @asynccontextmanager
+    async def consuming(self, max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
+        """A group member consuming in the background while the block runs."""
         kafka_consumer = create_consumer(
             self.bootstrap, group_id=self.group, topics=[self.topic], session_timeout_ms=2000
         )
@@ -87,11 +88,17 @@ class Harness:
         stop = asyncio.Event()
         task = asyncio.create_task(consumer.run(stop))
         try:
-            await eventually(until)
+            yield consumer
         finally:
             stop.set()
             await task
             await kafka_consumer.stop()
+
+    async def running(
+        self, until: Callable[[], Awaitable[object]], max_attempts: int = 3
+    ) -> EventConsumer:
+        async with self.consuming(max_attempts) as consumer:
+            await eventually(until)
         return consumer
 
 
@@ -192,3 +199,30 @@ async def test_offsets_are_committed_after_the_effect(harness: Harness) -> None:
     finally:
         await probe.stop()
     assert committed == 3
+
+
+async def test_group_members_share_partitions_and_a_leaving_member_loses_nothing(
+    harness: Harness,
+) -> None:
+    harness.topic = await new_topic(harness.bootstrap, partitions=4)
+    numbers = [f"e{i:03d}" for i in range(300)]
+
+    def count_at_least(n: int) -> Callable[[], Awaitable[bool]]:
+        async def probe() -> bool:
+            return len(await harness.effects()) >= n
+
+        return probe
+
+    async with harness.consuming():
+        async with harness.consuming():
+            for number in numbers[:200]:
+                await send_event(
+                    harness.producer, harness.topic, create_event(number, uuid.uuid4())
+                )
+            await eventually(count_at_least(100))
+        # The second member left mid-stream: its partitions move to the first (a rebalance).
+        for number in numbers[200:]:
+            await send_event(harness.producer, harness.topic, create_event(number, uuid.uuid4()))
+        await eventually(count_at_least(300), timeout=30)
+
+    assert await harness.effects() == numbers  # every event applied, none twice
