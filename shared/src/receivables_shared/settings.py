@@ -55,6 +55,7 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
     outbox_retention_hours: float = Field(default=24, gt=0)
+    idempotency_retention_hours: float = Field(default=24, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)

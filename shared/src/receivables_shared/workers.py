@@ -13,12 +13,15 @@ from receivables_shared.clock import Clock
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
 from receivables_shared.consumer.runner import CommitListener, EventConsumer
 from receivables_shared.db.engine import SessionMaker
+from receivables_shared.idempotency.retention import purge_idempotency_keys
 from receivables_shared.kafka import create_consumer, create_producer, ensure_topics
-from receivables_shared.outbox.relay import OutboxRelay
+from receivables_shared.outbox.relay import OutboxRelay, sleep_or_stop
 from receivables_shared.service import ServiceDefinition
 from receivables_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL_SECONDS = 600
 
 
 class ServiceWorkers:
@@ -64,6 +67,15 @@ class ServiceWorkers:
             retention=timedelta(hours=settings.outbox_retention_hours),
         )
         self._tasks.append(asyncio.create_task(self._supervise("outbox-relay", relay.run)))
+        retention = timedelta(hours=settings.idempotency_retention_hours)
+
+        async def housekeeping(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                await relay.purge_published()
+                await purge_idempotency_keys(self.sessionmaker, self.clock, retention)
+                await sleep_or_stop(stop, HOUSEKEEPING_INTERVAL_SECONDS)
+
+        self._tasks.append(asyncio.create_task(self._supervise("housekeeping", housekeeping)))
         if definition.handlers:
             self._consumer = create_consumer(
                 self.bootstrap,

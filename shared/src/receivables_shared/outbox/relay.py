@@ -99,6 +99,7 @@ class OutboxRelay:
         return len(rows)
 
     async def purge_published(self) -> None:
+        """Forget rows published longer ago than the retention (called by housekeeping)."""
         cutoff = self.clock.now() - self.retention
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
@@ -108,23 +109,18 @@ class OutboxRelay:
             )
 
     async def run(self, stop: asyncio.Event) -> None:
-        purge_every = 1000
-        loops = 0
         while not stop.is_set():
             try:
                 published = await self.publish_pending()
-                loops += 1
-                if loops % purge_every == 0:
-                    await self.purge_published()
             except Exception:
                 # Broker or database away: the rows stay unpublished; try again shortly.
                 log.exception("outbox relay failed; retrying")
                 published = 0
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
             if published < self.batch_size:
-                await _sleep_or_stop(stop, self.poll_interval)
+                await sleep_or_stop(stop, self.poll_interval)
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
