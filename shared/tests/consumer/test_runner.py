@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from receivables_shared.clock import SystemClock
 from receivables_shared.consumer import EventConsumer, HandlerContext
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
-from receivables_shared.db.engine import SessionMaker
+from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
 from receivables_shared.events import InvoiceIssued
 from receivables_shared.kafka import create_consumer
 from receivables_shared.testing.helpers import eventually
 from receivables_shared.testing.kafka import (
     header,
     new_topic,
+    read_for,
     read_topic,
     send_event,
     started_producer,
@@ -226,3 +227,23 @@ async def test_group_members_share_partitions_and_a_leaving_member_loses_nothing
         await eventually(count_at_least(300), timeout=30)
 
     assert await harness.effects() == numbers  # every event applied, none twice
+
+
+async def test_database_outage_dead_letters_nothing_and_loses_nothing(harness: Harness) -> None:
+    await send_event(harness.producer, harness.topic, create_event("during-outage"))
+    working = harness.sessionmaker
+    away = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", pool_size=1)
+    harness.sessionmaker = create_sessionmaker(away)
+
+    async with harness.consuming(max_attempts=2) as consumer:
+        await asyncio.sleep(3)  # several tries against the missing database
+        consumer.sessionmaker = working  # the database is back
+        harness.sessionmaker = working
+
+        async def applied() -> bool:
+            return await harness.effects() == ["during-outage"]
+
+        await eventually(applied)
+    await away.dispose()
+
+    assert await read_for(harness.bootstrap, harness.dead_letter_topic, seconds=2) == []

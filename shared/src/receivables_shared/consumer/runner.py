@@ -6,7 +6,9 @@ Per partition batch:
 2. apply the batch in ONE transaction: insert the event ids into the inbox (ON CONFLICT DO NOTHING),
    run the handlers only for ids that were new, commit;
 3. if that transaction fails, apply the messages one by one, each in its own transaction, with
-   bounded retries and backoff; a message that still fails goes to the dead-letter topic;
+   bounded retries and backoff; a message that still fails goes to the dead-letter topic.
+   An outage (database unreachable) is nobody's fault: the batch is rewound and retried after a
+   pause, for as long as it lasts, and nothing is dead-lettered;
 4. commit the Kafka offsets only then.
 A redelivered event finds its id in the inbox and changes nothing; a poison message costs at most
 max_attempts tries before it is parked with its error and consumer group.
@@ -23,6 +25,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.clock import Clock
@@ -41,6 +44,13 @@ from receivables_shared.logging import correlation_id
 from receivables_shared.metrics import EVENT_LAG, EVENTS_CONSUMED, EVENTS_DUPLICATE
 
 log = logging.getLogger(__name__)
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database (or the network) is away: every event would fail, so none is to blame."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError | OSError)
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,9 @@ class EventConsumer:
             return
         try:
             await self._apply(pending)
-        except Exception:
+        except Exception as error:
+            if is_outage(error):
+                raise
             log.warning("batch of %d failed in %s; applying one by one", len(pending), self.group)
             for item in pending:
                 await self._apply_with_retries(item)
@@ -143,6 +155,8 @@ class EventConsumer:
                 await self._apply([item])
                 return
             except Exception as error:
+                if is_outage(error):
+                    raise  # not the event's fault: rewind and wait, never dead-letter
                 if attempt == self.max_attempts:
                     log.error(
                         "event %s failed %d times in %s; dead-lettering",

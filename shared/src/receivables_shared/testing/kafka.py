@@ -76,3 +76,22 @@ def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
         if key == name:
             return str(value.decode())
     return None
+
+
+async def read_for(
+    bootstrap: str, topic: str, seconds: float
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on `topic` from the beginning that arrives within `seconds` (to show absence)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
