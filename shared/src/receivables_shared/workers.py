@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from receivables_shared.clock import Clock
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
-from receivables_shared.consumer.runner import CommitListener, EventConsumer
+from receivables_shared.consumer.runner import EventConsumer
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.idempotency.retention import purge_idempotency_keys
 from receivables_shared.kafka import create_consumer, create_producer, ensure_topics
@@ -31,14 +31,11 @@ class ServiceWorkers:
         settings: ServiceSettings,
         sessionmaker: SessionMaker,
         clock: Clock,
-        *,
-        on_committed: CommitListener | None = None,
     ) -> None:
         self.definition = definition
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.clock = clock
-        self.on_committed = on_committed
         self.bootstrap = settings.resolved_kafka_bootstrap_servers()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,7 +96,6 @@ class ServiceWorkers:
                 batch_size=settings.consumer_batch_size,
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff=settings.consumer_retry_backoff_seconds,
-                on_committed=self.on_committed,
             )
             self._tasks.append(asyncio.create_task(self._supervise("consumer", consumer.run)))
         log.info("workers started", extra={"topics": definition.consumed_topics})
