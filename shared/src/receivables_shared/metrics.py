@@ -17,6 +17,11 @@ EVENTS_CONSUMED = Counter(
 EVENTS_DUPLICATE = Counter(
     "events_duplicate_total", "Redelivered events skipped thanks to the inbox", ["group"]
 )
+EVENTS_UNKNOWN = Counter(
+    "events_unknown_type_total",
+    "Events of a type this build does not know (a newer producer?), skipped",
+    ["group", "event_type"],
+)
 EVENTS_DEAD_LETTERED = Counter(
     "events_dead_lettered_total", "Events sent to the dead-letter topic", ["group"]
 )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer, TopicPartition
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -247,3 +248,26 @@ async def test_database_outage_dead_letters_nothing_and_loses_nothing(harness: H
     await away.dispose()
 
     assert await read_for(harness.bootstrap, harness.dead_letter_topic, seconds=2) == []
+
+
+async def test_unknown_event_type_is_counted_and_skipped_not_parked(harness: Harness) -> None:
+    headers = [
+        ("ce_id", str(uuid.uuid4()).encode()),
+        ("ce_type", b"receivables.SomethingNew.v1"),
+        ("ce_source", b"/invoicing"),
+        ("ce_time", b"2026-03-02T09:00:00+00:00"),
+    ]
+    await harness.producer.send_and_wait(harness.topic, value=b"{}", key=b"k", headers=headers)
+    await send_event(harness.producer, harness.topic, create_event("known"))
+
+    async def applied() -> bool:
+        return await harness.effects() == ["known"]
+
+    await harness.running(applied)
+
+    skipped = REGISTRY.get_sample_value(
+        "events_unknown_type_total",
+        {"group": harness.group, "event_type": "receivables.SomethingNew.v1"},
+    )
+    assert skipped == 1
+    assert await read_for(harness.bootstrap, harness.dead_letter_topic, seconds=1) == []

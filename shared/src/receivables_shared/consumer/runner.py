@@ -41,7 +41,12 @@ from receivables_shared.events.cloudevents import (
     decode,
 )
 from receivables_shared.logging import correlation_id
-from receivables_shared.metrics import EVENT_LAG, EVENTS_CONSUMED, EVENTS_DUPLICATE
+from receivables_shared.metrics import (
+    EVENT_LAG,
+    EVENTS_CONSUMED,
+    EVENTS_DUPLICATE,
+    EVENTS_UNKNOWN,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +136,9 @@ class EventConsumer:
             try:
                 received = decode(record.headers, record.value)
             except UnknownEventType as unknown:
-                log.debug("skipping unknown event type %s", unknown)
+                # Counted and logged, not parked: a newer producer may be ahead of this build.
+                EVENTS_UNKNOWN.labels(self.group, str(unknown)).inc()
+                log.warning("skipping event of unknown type %s", unknown)
                 continue
             except MalformedEvent as error:
                 await self.dead_letters.send(record, error=error, attempts=1)
