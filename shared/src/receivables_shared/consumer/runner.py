@@ -1,6 +1,6 @@
 """The event consumer: read a batch, apply it in the database with an inbox, then commit offsets.
 
-Per partition batch:
+Per fetch (all the partitions it returned):
 1. decode every message; a malformed one goes straight to the dead-letter topic (retrying cannot
    fix it), an unknown event type (a newer producer) is skipped;
 2. apply the batch in ONE transaction: insert the event ids into the inbox (ON CONFLICT DO NOTHING),
@@ -103,25 +103,30 @@ class EventConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             batches = await self.consumer.getmany(timeout_ms=200, max_records=self.batch_size)
-            for partition, records in batches.items():
-                await self._process_partition(partition, records)
+            if batches:
+                await self._process_batches(batches)
 
-    async def _process_partition(
-        self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
+    async def _process_batches(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
     ) -> None:
+        """One fetch, all its partitions: one transaction and one offset commit. Each
+        partition's records stay in order; partitions do not depend on each other."""
         try:
-            await self.process(records)
+            await self.process([record for records in batches.values() for record in records])
         except Exception:
             # Database or broker away. Rewind so nothing is skipped, and back off.
-            log.exception("consumer %s failed on %s; rewinding", self.group, partition)
-            self._rewind(partition, records[0].offset)
+            log.exception("consumer %s failed; rewinding %d partitions", self.group, len(batches))
+            for partition, records in batches.items():
+                self._rewind(partition, records[0].offset)
             await asyncio.sleep(1.0)
             return
         try:
-            await self.consumer.commit({partition: records[-1].offset + 1})
+            await self.consumer.commit(
+                {partition: records[-1].offset + 1 for partition, records in batches.items()}
+            )
         except KafkaError:
             # Rebalanced away mid-batch: the new owner redelivers, the inbox absorbs it.
-            log.warning("offset commit failed for %s (rebalance?)", partition, exc_info=True)
+            log.warning("offset commit failed (rebalance?)", exc_info=True)
 
     def _rewind(self, partition: TopicPartition, offset: int) -> None:
         try:
@@ -130,7 +135,7 @@ class EventConsumer:
             log.warning("could not rewind %s; it was probably revoked", partition)
 
     async def process(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        """Apply records of one partition, in order. Public for tests and benchmarks."""
+        """Apply records in the order given (each partition's in offset order)."""
         pending: list[_Pending] = []
         for record in records:
             try:
