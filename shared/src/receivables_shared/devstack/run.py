@@ -26,6 +26,7 @@ from receivables_shared.db.admin import create_database
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.db.migrations import upgrade_database
 from receivables_shared.devstack.broker import EmbeddedBroker
+from receivables_shared.devstack.network import port_answers
 from receivables_shared.devstack.postgres import start_embedded_postgres, with_database
 from receivables_shared.devstack.services import SERVICES, ServiceEntry
 from receivables_shared.kafka import ensure_topics
@@ -90,6 +91,13 @@ def main() -> int:
     (VAR / "logs").mkdir(parents=True, exist_ok=True)
 
     platform = PlatformEnvironment()
+    wanted = [entry.port for entry in SERVICES]
+    if platform.kafka_bootstrap_servers is None:
+        wanted.append(args.broker_port)
+    if busy := [port for port in wanted if port_answers("127.0.0.1", port)]:
+        say(f"port(s) {', '.join(map(str, busy))} already in use on 127.0.0.1: is another")
+        say("`make run` still up? Stop it, or use --broker-port / KAFKA_BOOTSTRAP_SERVERS.")
+        return 1
     server_url = platform.database_url
     if server_url is None and not all(
         os.environ.get(f"{e.env_prefix}DATABASE_URL") for e in SERVICES
