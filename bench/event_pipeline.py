@@ -50,7 +50,7 @@ from receivables_shared.kafka import (
     create_producer,
     ensure_topics,
 )
-from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.outbox.models import OutboxEvent, lane_of
 from receivables_shared.outbox.relay import OutboxRelay
 from receivables_shared.testing.service import fresh_database
 
@@ -89,6 +89,7 @@ def outbox_row(event: InvoiceIssued, topic: str) -> dict[str, Any]:
         "event_type": event.event_type(),
         "topic": topic,
         "partition_key": event.partition_key(),
+        "lane": lane_of(event.partition_key()),
         "source": f"/{event.producer}",
         "occurred_at": datetime.now(UTC),
         "correlation_id": None,

@@ -49,6 +49,7 @@ def create_platform_tables() -> None:
         sa.Column("event_type", sa.String(length=200), nullable=False),
         sa.Column("topic", sa.String(length=200), nullable=False),
         sa.Column("partition_key", sa.String(length=200), nullable=False),
+        sa.Column("lane", sa.SmallInteger(), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("correlation_id", sa.Text(), nullable=True),
@@ -86,7 +87,7 @@ def create_platform_tables() -> None:
     op.create_index(
         "ix_outbox_events_unpublished",
         "outbox_events",
-        ["id"],
+        ["lane", "id"],
         unique=False,
         postgresql_where=sa.text("published_at IS NULL"),
     )

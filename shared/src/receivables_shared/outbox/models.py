@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, String, Text, Uuid, func
+from sqlalchemy import BigInteger, DateTime, Index, SmallInteger, String, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receivables_shared.db.base import PlatformBase
+
+#: Keys are spread over this many lanes; relays lock lanes, not the whole outbox.
+LANES = 16
+
+
+def lane_of(partition_key: str) -> int:
+    return zlib.crc32(partition_key.encode()) % LANES
 
 
 class OutboxEvent(PlatformBase):
@@ -20,6 +28,8 @@ class OutboxEvent(PlatformBase):
     event_type: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(String(200))
     partition_key: Mapped[str] = mapped_column(String(200))
+    #: lane_of(partition_key): one relay at a time publishes a lane, so a key's events keep order.
+    lane: Mapped[int] = mapped_column(SmallInteger)
     source: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     correlation_id: Mapped[str | None] = mapped_column(Text)
@@ -33,6 +43,7 @@ class OutboxEvent(PlatformBase):
         # The relay only ever scans unpublished rows; keep that index tiny.
         Index(
             "ix_outbox_events_unpublished",
+            "lane",
             "id",
             postgresql_where=published_at.is_(None),
         ),

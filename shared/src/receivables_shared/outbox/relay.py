@@ -1,8 +1,13 @@
 """The outbox relay: publishes committed outbox rows to Kafka, then marks them published.
 
-Several replicas may run: each claims a batch with FOR UPDATE SKIP LOCKED, so no row is published by
-two relays at once. A relay that dies after publishing but before marking re-publishes the batch on
-the next claim; consumers' inboxes absorb those duplicates (at-least-once + idempotent consumers).
+Several replicas may run. Rows are spread over lanes by partition key (customer id). Each batch
+first takes transaction-scoped advisory locks on up to half the lanes that have work, picked at
+random among the free ones, then claims those lanes' oldest rows (FOR UPDATE SKIP LOCKED). So two
+relays work on different lanes at the same time, no row is published by two relays at once, and
+a customer's events are published by one relay at a time, in the order they were written.
+
+A relay that dies after publishing but before marking re-publishes the batch on the next claim;
+consumers' inboxes absorb those duplicates (at-least-once + idempotent consumers).
 """
 
 from __future__ import annotations
@@ -14,18 +19,35 @@ from datetime import timedelta
 from typing import cast
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, Text, delete, select, update
+from sqlalchemy import Table, Text, delete, select, text, update
 from sqlalchemy import cast as cast_
 
 from receivables_shared.clock import Clock
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.events.cloudevents import encode_headers
 from receivables_shared.metrics import OUTBOX_PUBLISHED
-from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.outbox.models import LANES, OutboxEvent
 
 log = logging.getLogger(__name__)
 
 _outbox = cast(Table, OutboxEvent.__table__)
+
+# Lanes with unpublished rows (one index probe each), in random order, locked as they are read
+# until `share` are held. The locks end with the transaction, after the batch is published and
+# marked.
+_TAKE_LANES = text(
+    f"""
+    SELECT lane FROM (
+        SELECT l.lane FROM generate_series(0, {LANES - 1}) AS l(lane)
+        WHERE EXISTS (
+            SELECT 1 FROM outbox_events o WHERE o.lane = l.lane AND o.published_at IS NULL
+        )
+        ORDER BY random()
+    ) AS busy
+    WHERE pg_try_advisory_xact_lock(hashtext(:relay), lane)
+    LIMIT :share
+    """
+)
 
 
 class OutboxRelay:
@@ -51,6 +73,13 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
         async with self.sessionmaker() as session, session.begin():
+            lanes = list(
+                await session.scalars(
+                    _TAKE_LANES, {"relay": f"outbox:{self.service}", "share": LANES // 2}
+                )
+            )
+            if not lanes:
+                return 0  # nothing to publish, or other relays hold the lanes with work
             rows = (
                 await session.execute(
                     select(
@@ -65,7 +94,7 @@ class OutboxRelay:
                         # As text: the body goes out as stored, with no decode and re-encode.
                         cast_(_outbox.c.payload, Text).label("body"),
                     )
-                    .where(_outbox.c.published_at.is_(None))
+                    .where(_outbox.c.published_at.is_(None), _outbox.c.lane.in_(lanes))
                     .order_by(_outbox.c.id)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
@@ -117,7 +146,9 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying")
                 published = 0
                 await sleep_or_stop(stop, 1.0)
-            if published < self.batch_size:
+            if published == 0:
+                # Only when idle: a batch covers at most half the busy lanes, so a short batch
+                # does not mean the other lanes are empty.
                 await sleep_or_stop(stop, self.poll_interval)
 
 

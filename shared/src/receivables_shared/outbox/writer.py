@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from receivables_shared.clock import Clock
 from receivables_shared.events.base import Event
 from receivables_shared.logging import correlation_id
-from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.outbox.models import OutboxEvent, lane_of
 
 
 def record_event(session: AsyncSession, event: Event, *, clock: Clock) -> OutboxEvent:
@@ -19,6 +19,7 @@ def record_event(session: AsyncSession, event: Event, *, clock: Clock) -> Outbox
         event_type=event.event_type(),
         topic=event.topic(),
         partition_key=event.partition_key(),
+        lane=lane_of(event.partition_key()),
         source=f"/{event.producer}",
         occurred_at=clock.now(),
         correlation_id=correlation_id.get(),
