@@ -15,8 +15,12 @@ from receivables_shared.auth import models as _auth_models  # noqa: F401
 from receivables_shared.consumer import models as _inbox_models  # noqa: F401
 from receivables_shared.db.admin import create_database
 from receivables_shared.db.base import PlatformBase, make_metadata
-from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
-from receivables_shared.devstack.postgres import with_database
+from receivables_shared.db.engine import (
+    SessionMaker,
+    create_engine,
+    create_sessionmaker,
+    with_database,
+)
 from receivables_shared.idempotency import models as _idempotency_models  # noqa: F401
 from receivables_shared.outbox import models as _outbox_models  # noqa: F401
 

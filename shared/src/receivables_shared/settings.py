@@ -11,7 +11,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
+
+from receivables_shared.db.engine import with_database
 
 Role = Literal["all", "api", "worker"]
 
@@ -63,11 +64,8 @@ class ServiceSettings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        generic = PlatformEnvironment().database_url
-        if generic:
-            url = make_url(generic).set(drivername="postgresql+asyncpg")
-            return url.set(database=self.database_name).render_as_string(hide_password=False)
-        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.database_name}"
+        server = PlatformEnvironment().database_url or "postgresql://postgres@127.0.0.1:5432"
+        return with_database(server, self.database_name)
 
     def resolved_kafka_bootstrap_servers(self) -> str:
         return (

@@ -47,11 +47,10 @@ async def issue_api_key(
     session: AsyncSession, *, name: str, scopes: list[Scope], secret: str | None = None
 ) -> IssuedKey:
     """Create a key. `secret` lets the dev launcher install a known key; None otherwise."""
-    prefix = secrets.token_hex(4)
-    full = secret or f"{KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
-    if secret is not None:
-        prefix = _prefix_of(secret)
-    key = ApiKey(name=name, prefix=prefix, secret_hash=_hash(full), scopes=[str(s) for s in scopes])
+    full = secret or f"{KEY_MARK}_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        name=name, prefix=_prefix_of(full), secret_hash=_hash(full), scopes=[str(s) for s in scopes]
+    )
     session.add(key)
     await session.flush()
     return IssuedKey(key=key, secret=full)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -10,6 +11,12 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SessionMaker = async_sessionmaker[AsyncSession]
+
+
+def with_database(server_url: str, database: str) -> str:
+    """The URL of `database` on the server `server_url` names, with the asyncpg driver."""
+    url = make_url(server_url).set(drivername="postgresql+asyncpg", database=database)
+    return url.render_as_string(hide_password=False)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

@@ -17,11 +17,6 @@ log = logging.getLogger(__name__)
 LOCAL_SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
-def with_database(server_url: str, database: str) -> str:
-    url = make_url(server_url).set(drivername="postgresql+asyncpg", database=database)
-    return url.render_as_string(hide_password=False)
-
-
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or join) the embedded server; returns its URL. It stops when this process exits."""
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))

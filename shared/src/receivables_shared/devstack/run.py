@@ -27,7 +27,7 @@ from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.db.migrations import upgrade_database
 from receivables_shared.devstack.broker import EmbeddedBroker
 from receivables_shared.devstack.network import port_answers
-from receivables_shared.devstack.postgres import start_embedded_postgres, with_database
+from receivables_shared.devstack.postgres import start_embedded_postgres
 from receivables_shared.devstack.services import SERVICES, ServiceEntry
 from receivables_shared.kafka import ensure_topics
 from receivables_shared.settings import PlatformEnvironment
@@ -60,14 +60,6 @@ async def prepare_database(entry: ServiceEntry, url: str, key: str) -> None:
         await engine.dispose()
 
 
-def database_url_for(entry: ServiceEntry, server_url: str | None) -> str:
-    own = os.environ.get(f"{entry.env_prefix}DATABASE_URL")
-    if own:
-        return own
-    assert server_url is not None
-    return with_database(server_url, entry.definition().settings_class.database_name)
-
-
 def wait_ready(entries: list[ServiceEntry], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     for entry in entries:
@@ -98,21 +90,22 @@ def main() -> int:
         say(f"port(s) {', '.join(map(str, busy))} already in use on 127.0.0.1: is another")
         say("`make run` still up? Stop it, or use --broker-port / KAFKA_BOOTSTRAP_SERVERS.")
         return 1
-    server_url = platform.database_url
-    if server_url is None and not all(
+    # The embedded servers are announced through the generic variables, so the services (and
+    # this launcher) resolve their URLs with their own settings, per-service variables first.
+    if platform.database_url is None and not all(
         os.environ.get(f"{e.env_prefix}DATABASE_URL") for e in SERVICES
     ):
         say("starting embedded PostgreSQL (data in var/postgres)")
-        server_url = start_embedded_postgres(VAR / "postgres")
+        os.environ["DATABASE_URL"] = start_embedded_postgres(VAR / "postgres")
     broker = None
-    bootstrap = platform.kafka_bootstrap_servers
-    if bootstrap is None:
+    if platform.kafka_bootstrap_servers is None:
         say(f"starting embedded Kafka-protocol broker (Tansu) on 127.0.0.1:{args.broker_port}")
         broker = EmbeddedBroker(port=args.broker_port, log_path=VAR / "logs" / "broker.log").start()
-        bootstrap = broker.bootstrap_servers
+        os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
+    bootstrap = PlatformEnvironment().kafka_bootstrap_servers or ""
 
     key = dev_api_key()
-    urls = {entry.package: database_url_for(entry, server_url) for entry in SERVICES}
+    urls = {e.package: e.definition().load_settings().resolved_database_url() for e in SERVICES}
 
     async def prepare() -> None:
         for entry in SERVICES:
@@ -129,8 +122,6 @@ def main() -> int:
     for entry in SERVICES:
         env = {
             **os.environ,
-            f"{entry.env_prefix}DATABASE_URL": urls[entry.package],
-            f"{entry.env_prefix}KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             f"{entry.env_prefix}PORT": str(entry.port),
             f"{entry.env_prefix}MIGRATE_ON_STARTUP": "false",
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,6 +13,8 @@ from receivables_shared.http.problems import problem_response
 from receivables_shared.kafka import broker_reachable
 
 router = APIRouter(tags=["operations"])
+
+CHECK_TIMEOUT_SECONDS = 2.0
 
 
 @router.get("/health/live")
@@ -22,13 +26,16 @@ async def live() -> dict[str, str]:
 async def ready(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
-        async with request.app.state.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        # Bounded: a probe that hangs is worse than one that says "not ready".
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            async with request.app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"failed: {type(error).__name__}"
     bootstrap = request.app.state.settings.resolved_kafka_bootstrap_servers()
-    checks["broker"] = "ok" if await broker_reachable(bootstrap) else "failed: unreachable"
+    reachable = await broker_reachable(bootstrap, timeout=CHECK_TIMEOUT_SECONDS)
+    checks["broker"] = "ok" if reachable else "failed: unreachable"
     if all(value == "ok" for value in checks.values()):
         return JSONResponse({"status": "ok", "checks": checks})
     failing = ", ".join(name for name, value in checks.items() if value != "ok")

@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.admin import create_database
-from receivables_shared.db.engine import create_engine
+from receivables_shared.db.engine import create_engine, with_database
 from receivables_shared.db.migrations import upgrade_database
-from receivables_shared.devstack.postgres import with_database
 from receivables_shared.http.app import create_app
 from receivables_shared.http.dependencies import get_session
 from receivables_shared.service import ServiceDefinition
