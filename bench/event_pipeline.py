@@ -36,6 +36,7 @@ from invoicing.definition import SERVICE as INVOICING
 from receivables_shared.clock import SystemClock
 from receivables_shared.consumer import EventConsumer
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
+from receivables_shared.db.admin import drop_databases_with_prefix
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.devstack.broker import EmbeddedBroker
 from receivables_shared.devstack.postgres import (
@@ -55,6 +56,8 @@ from receivables_shared.outbox.relay import OutboxRelay
 from receivables_shared.testing.service import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
+#: This run's databases are named after it and dropped at the end.
+RUN = uuid.uuid4().hex[:8]
 PARTITIONS = 6
 CUSTOMERS = [uuid.uuid4() for _ in range(1000)]
 
@@ -359,8 +362,8 @@ def main() -> None:
     try:
 
         async def prepare() -> tuple[str, str]:
-            invoicing = await fresh_database(INVOICING, server, "bench_invoicing")
-            analytics = await fresh_database(ANALYTICS, server, "bench_analytics")
+            invoicing = await fresh_database(INVOICING, server, f"bench{RUN}_invoicing")
+            analytics = await fresh_database(ANALYTICS, server, f"bench{RUN}_analytics")
             await ensure_topics(broker.bootstrap_servers, ["bench.dlq"], partitions=1)
             return invoicing, analytics
 
@@ -374,6 +377,7 @@ def main() -> None:
         ]
     finally:
         broker.stop()
+        asyncio.run(drop_databases_with_prefix(server, f"bench{RUN}_"))
     print(
         f"{'path':<14} {'scenario':<14} {'events':>7} {'seconds':>8} {'events/s':>9} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"

@@ -23,6 +23,7 @@ from receivables_shared.db.engine import (
 )
 from receivables_shared.idempotency import models as _idempotency_models  # noqa: F401
 from receivables_shared.outbox import models as _outbox_models  # noqa: F401
+from receivables_shared.testing.service import run_database_prefix
 
 
 class EffectBase(DeclarativeBase):
@@ -41,7 +42,7 @@ class Effect(EffectBase):
 
 @pytest_asyncio.fixture(scope="session")
 async def platform_engine(postgres_server_url: str) -> AsyncIterator[AsyncEngine]:
-    url = with_database(postgres_server_url, "test_shared_main")
+    url = with_database(postgres_server_url, f"{run_database_prefix()}shared")
     await create_database(url, drop_existing=True)
     engine = create_engine(url, pool_size=5)
     async with engine.begin() as connection:

@@ -7,6 +7,7 @@ The broker: a Tansu process of our own on a free port, memory storage, stopped a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from receivables_shared.db.admin import drop_databases_with_prefix
 from receivables_shared.devstack.broker import EmbeddedBroker
 from receivables_shared.devstack.postgres import local_postgres_url, start_embedded_postgres
+from receivables_shared.testing.service import run_database_prefix
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
@@ -30,7 +33,7 @@ def _docker_engine_runs() -> bool:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     if url := os.environ.get("TEST_DATABASE_URL") or local_postgres_url():
-        yield url
+        yield from _dropping_run_databases(url)
         return
     if _docker_engine_runs():
         from testcontainers.postgres import PostgresContainer
@@ -38,7 +41,15 @@ def postgres_server_url() -> Iterator[str]:
         with PostgresContainer("postgres:16", driver="asyncpg") as container:
             yield container.get_connection_url()
         return
-    yield start_embedded_postgres(REPO_ROOT / "var" / "test-postgres")
+    yield from _dropping_run_databases(start_embedded_postgres(REPO_ROOT / "var" / "test-postgres"))
+
+
+def _dropping_run_databases(url: str) -> Iterator[str]:
+    """The run's databases go with it: nothing is left on the developer's server."""
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_databases_with_prefix(url, run_database_prefix()))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ Use from a service's tests/conftest.py:
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -30,9 +31,18 @@ from receivables_shared.testing.helpers import api_key_headers
 TEST_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+def run_database_prefix() -> str:
+    """Databases of this test run start with this; the run drops them all when it ends.
+
+    Unique per run, so two checkouts or CI runs on one PostgreSQL never drop each other's."""
+    run = os.environ.setdefault("RECEIVABLES_TEST_RUN", secrets.token_hex(4))
+    return f"t{run}_"
+
+
 def database_name_for_tests(definition: ServiceDefinition, purpose: str = "test") -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"{purpose}_{definition.settings_class.database_name}_{worker}"
+    name = definition.settings_class.database_name
+    return f"{run_database_prefix()}{purpose}_{name}_{worker}"
 
 
 async def fresh_database(definition: ServiceDefinition, server_url: str, name: str) -> str:
