@@ -57,7 +57,7 @@ async def test_idempotency_keys_are_forgotten_after_the_retention(
                     api_key_id=uuid.uuid4(),
                     key=key,
                     method="POST",
-                    path="/invoices",
+                    path="/v1/invoices",
                     request_hash="0" * 64,
                     created_at=START - age,
                 )

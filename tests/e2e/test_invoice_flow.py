@@ -25,7 +25,7 @@ CONSUMERS = ("collections", "notifications", "analytics")
 
 async def create_customer(platform: Platform) -> str:
     response = await platform["credit-policy"].client.post(
-        "/customers",
+        "/v1/customers",
         json={"name": "SIA Koks", "country": "LV", "language": "lv", "currency": "EUR"},
     )
     assert response.status_code == 201, response.text
@@ -42,7 +42,7 @@ async def issue_invoice(platform: Platform, customer_id: str, amount: str) -> di
     }
 
     async def issued() -> dict[str, Any] | None:
-        response = await platform["invoicing"].client.post("/invoices", json=body)
+        response = await platform["invoicing"].client.post("/v1/invoices", json=body)
         if response.status_code == 422 and "customer_id" in response.text:
             return None
         assert response.status_code == 201, response.text
@@ -53,8 +53,10 @@ async def issue_invoice(platform: Platform, customer_id: str, amount: str) -> di
 
 
 async def seen_by_all(platform: Platform, customer_id: str, count: int) -> bool:
-    receivables = await platform["collections"].client.get(f"/customers/{customer_id}/receivables")
-    messages = await platform["notifications"].client.get(f"/customers/{customer_id}/messages")
+    receivables = await platform["collections"].client.get(
+        f"/v1/customers/{customer_id}/receivables"
+    )
+    messages = await platform["notifications"].client.get(f"/v1/customers/{customer_id}/messages")
     async with platform["analytics"].session() as session:
         facts = await session.scalar(
             select(func.count()).where(InvoiceFact.customer_id == uuid.UUID(customer_id))
@@ -90,7 +92,9 @@ async def test_issued_invoice_reaches_every_consumer_once(platform: Platform) ->
         return await seen_by_all(platform, customer_id, 1)
 
     await eventually(everywhere)
-    receivables = await platform["collections"].client.get(f"/customers/{customer_id}/receivables")
+    receivables = await platform["collections"].client.get(
+        f"/v1/customers/{customer_id}/receivables"
+    )
     assert receivables.json()[0]["amount_due"] == "1200.50"
     row = await invoice_event_row(platform, invoice["id"])
     for service in CONSUMERS:

@@ -91,7 +91,7 @@ async def test_event_committed_before_a_kill_is_published_after_restart(
         await asyncio.to_thread(wait_for_port, "127.0.0.1", port)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             response = await client.post(
-                "/invoices",
+                "/v1/invoices",
                 headers={"Authorization": f"Bearer {key.secret}"},
                 json={
                     "customer_id": str(customer_id),

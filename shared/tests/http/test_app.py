@@ -93,7 +93,7 @@ async def test_metrics_are_exposed_for_prometheus(client: httpx.AsyncClient) -> 
 
 async def test_unknown_route_and_unexpected_error_are_problems(client: httpx.AsyncClient) -> None:
     missing = await client.get("/nowhere")
-    crashed = await client.get("/boom")
+    crashed = await client.get("/v1/boom")
 
     assert (missing.status_code, crashed.status_code) == (404, 500)
     for response in (missing, crashed):

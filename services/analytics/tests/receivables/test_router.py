@@ -29,7 +29,7 @@ async def test_invoiced_totals_are_summed_per_currency_as_exact_strings(
     await record_invoice(session, clock, total="50.00", currency="BGN")
     await record_invoice(session, clock, total="200.20")  # 100.10 + 200.20 as floats: 300.29999...
 
-    response = await client.get("/receivables/invoiced")
+    response = await client.get("/v1/receivables/invoiced")
 
     assert response.status_code == 200
     assert json.loads(response.text, parse_float=reject_floats) == {
@@ -41,16 +41,16 @@ async def test_invoiced_totals_are_summed_per_currency_as_exact_strings(
 
 
 async def test_no_invoices_means_no_totals(client: httpx.AsyncClient) -> None:
-    response = await client.get("/receivables/invoiced")
+    response = await client.get("/v1/receivables/invoiced")
 
     assert response.status_code == 200
     assert response.json() == {"totals": []}
 
 
 async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
-    missing = await client.get("/receivables/invoiced", headers={"Authorization": ""})
+    missing = await client.get("/v1/receivables/invoiced", headers={"Authorization": ""})
     wrong = await client.get(
-        "/receivables/invoiced", headers={"Authorization": "Bearer rk_nope_nope"}
+        "/v1/receivables/invoiced", headers={"Authorization": "Bearer rk_nope_nope"}
     )
 
     assert (missing.status_code, wrong.status_code) == (401, 401)
@@ -64,7 +64,7 @@ async def test_read_only_key_can_read_totals(
     await record_invoice(session, clock, total="0.20")
     read_only = await api_key_headers(session, Scope.READ)
 
-    response = await client.get("/receivables/invoiced", headers=read_only)
+    response = await client.get("/v1/receivables/invoiced", headers=read_only)
 
     assert response.status_code == 200
     assert response.json()["totals"] == [{"currency": "EUR", "invoices": 2, "invoiced": "0.30"}]

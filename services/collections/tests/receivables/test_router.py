@@ -48,7 +48,7 @@ async def test_receivables_of_a_customer_are_listed_by_due_date(
     )
     session.expunge_all()  # read back from the database, as a later request would
 
-    response = await client.get(f"/customers/{customer_id}/receivables")
+    response = await client.get(f"/v1/customers/{customer_id}/receivables")
 
     assert response.status_code == 200
     assert response.json() == [
@@ -88,7 +88,7 @@ async def test_receivables_due_the_same_day_are_listed_by_number(
             session, clock, customer_id, number=number, due_date=date(2026, 4, 1)
         )
 
-    response = await client.get(f"/customers/{customer_id}/receivables")
+    response = await client.get(f"/v1/customers/{customer_id}/receivables")
 
     assert [r["number"] for r in response.json()] == [
         "INV-2026-000002",
@@ -104,14 +104,14 @@ async def test_another_customers_list_is_empty(
         session, clock, uuid.uuid4(), number="INV-2026-000001", due_date=date(2026, 4, 1)
     )
 
-    response = await client.get(f"/customers/{uuid.uuid4()}/receivables")
+    response = await client.get(f"/v1/customers/{uuid.uuid4()}/receivables")
 
     assert response.status_code == 200
     assert response.json() == []
 
 
 async def test_malformed_customer_id_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
-    response = await client.get("/customers/42/receivables")
+    response = await client.get("/v1/customers/42/receivables")
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -119,7 +119,7 @@ async def test_malformed_customer_id_is_a_422_naming_it(client: httpx.AsyncClien
 
 
 async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
-    path = f"/customers/{uuid.uuid4()}/receivables"
+    path = f"/v1/customers/{uuid.uuid4()}/receivables"
 
     missing = await client.get(path, headers={"Authorization": ""})
     wrong = await client.get(path, headers={"Authorization": "Bearer rk_nope_nope"})
@@ -137,7 +137,7 @@ async def test_read_only_key_can_list(
     )
     read_only = await api_key_headers(session, Scope.READ)
 
-    response = await client.get(f"/customers/{customer_id}/receivables", headers=read_only)
+    response = await client.get(f"/v1/customers/{customer_id}/receivables", headers=read_only)
 
     assert response.status_code == 200
     assert [r["number"] for r in response.json()] == ["INV-2026-000001"]

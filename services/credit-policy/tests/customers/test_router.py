@@ -21,7 +21,7 @@ VALID = {
 async def test_create_customer_records_customer_created_in_the_outbox(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    response = await client.post("/customers", json=VALID)
+    response = await client.post("/v1/customers", json=VALID)
 
     assert response.status_code == 201, response.text
     customer = response.json()
@@ -35,16 +35,16 @@ async def test_create_customer_records_customer_created_in_the_outbox(
 
 
 async def test_get_customer_returns_what_was_created(client: httpx.AsyncClient) -> None:
-    created = (await client.post("/customers", json=VALID)).json()
+    created = (await client.post("/v1/customers", json=VALID)).json()
 
-    response = await client.get(f"/customers/{created['id']}")
+    response = await client.get(f"/v1/customers/{created['id']}")
 
     assert response.status_code == 200
     assert response.json() == created
 
 
 async def test_unknown_customer_is_a_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"/customers/{uuid.uuid4()}")
+    response = await client.get(f"/v1/customers/{uuid.uuid4()}")
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
@@ -54,7 +54,7 @@ async def test_unknown_customer_is_a_404_problem(client: httpx.AsyncClient) -> N
 async def test_bad_currency_is_a_422_problem_naming_the_field_and_changes_nothing(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    response = await client.post("/customers", json={**VALID, "currency": "EURO"})
+    response = await client.post("/v1/customers", json={**VALID, "currency": "EURO"})
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -65,15 +65,15 @@ async def test_bad_currency_is_a_422_problem_naming_the_field_and_changes_nothin
 
 
 async def test_unknown_field_is_rejected(client: httpx.AsyncClient) -> None:
-    response = await client.post("/customers", json={**VALID, "credit_limit": "100"})
+    response = await client.post("/v1/customers", json={**VALID, "credit_limit": "100"})
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "credit_limit"
 
 
 async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
-    missing = await client.get("/customers", headers={"Authorization": ""})
-    wrong = await client.get("/customers", headers={"Authorization": "Bearer rk_nope_nope"})
+    missing = await client.get("/v1/customers", headers={"Authorization": ""})
+    wrong = await client.get("/v1/customers", headers={"Authorization": "Bearer rk_nope_nope"})
 
     assert (missing.status_code, wrong.status_code) == (401, 401)
     assert wrong.headers["content-type"] == "application/problem+json"
@@ -82,8 +82,8 @@ async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
 async def test_read_only_key_cannot_write(client: httpx.AsyncClient, session: AsyncSession) -> None:
     read_only = await api_key_headers(session, Scope.READ)
 
-    listing = await client.get("/customers", headers=read_only)
-    creation = await client.post("/customers", json=VALID, headers=read_only)
+    listing = await client.get("/v1/customers", headers=read_only)
+    creation = await client.post("/v1/customers", json=VALID, headers=read_only)
 
     assert listing.status_code == 200
     assert creation.status_code == 403
@@ -95,8 +95,8 @@ async def test_retry_with_the_same_idempotency_key_replays_and_creates_nothing_m
 ) -> None:
     headers = {"Idempotency-Key": "erp-order-7"}
 
-    first = await client.post("/customers", json=VALID, headers=headers)
-    retry = await client.post("/customers", json=VALID, headers=headers)
+    first = await client.post("/v1/customers", json=VALID, headers=headers)
+    retry = await client.post("/v1/customers", json=VALID, headers=headers)
 
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.json() == first.json()
@@ -109,9 +109,9 @@ async def test_idempotency_key_reused_for_another_body_is_a_422(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     headers = {"Idempotency-Key": "erp-order-8"}
-    await client.post("/customers", json=VALID, headers=headers)
+    await client.post("/v1/customers", json=VALID, headers=headers)
 
-    other = await client.post("/customers", json={**VALID, "name": "Other"}, headers=headers)
+    other = await client.post("/v1/customers", json={**VALID, "name": "Other"}, headers=headers)
 
     assert other.status_code == 422
     assert other.json()["errors"][0]["field"] == "Idempotency-Key"
@@ -123,9 +123,9 @@ async def test_idempotency_keys_belong_to_one_api_key(
 ) -> None:
     other_caller = await api_key_headers(session, Scope.WRITE)
 
-    mine = await client.post("/customers", json=VALID, headers={"Idempotency-Key": "k1"})
+    mine = await client.post("/v1/customers", json=VALID, headers={"Idempotency-Key": "k1"})
     theirs = await client.post(
-        "/customers", json=VALID, headers={**other_caller, "Idempotency-Key": "k1"}
+        "/v1/customers", json=VALID, headers={**other_caller, "Idempotency-Key": "k1"}
     )
 
     assert (mine.status_code, theirs.status_code) == (201, 201)
@@ -135,7 +135,7 @@ async def test_idempotency_keys_belong_to_one_api_key(
 async def test_without_a_key_every_post_creates(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    await client.post("/customers", json=VALID)
-    await client.post("/customers", json=VALID)
+    await client.post("/v1/customers", json=VALID)
+    await client.post("/v1/customers", json=VALID)
 
     assert len((await session.scalars(select(Customer))).all()) == 2

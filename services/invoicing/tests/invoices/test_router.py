@@ -47,7 +47,7 @@ async def test_issue_invoice_numbers_totals_and_dates_it(
 ) -> None:
     customer_id = await create_known_customer(session)
 
-    response = await client.post("/invoices", json=invoice_body(customer_id))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id))
 
     assert response.status_code == 201, response.text
     invoice = response.json()
@@ -71,7 +71,7 @@ async def test_issued_invoice_is_stored_with_its_lines(
 ) -> None:
     customer_id = await create_known_customer(session)
 
-    invoice = (await client.post("/invoices", json=invoice_body(customer_id))).json()
+    invoice = (await client.post("/v1/invoices", json=invoice_body(customer_id))).json()
 
     stored = await session.get(Invoice, uuid.UUID(invoice["id"]))
     assert stored is not None
@@ -86,8 +86,8 @@ async def test_second_invoice_gets_the_next_number(
     customer_id = await create_known_customer(session)
     other_customer_id = await create_known_customer(session)
 
-    first = await client.post("/invoices", json=invoice_body(customer_id))
-    second = await client.post("/invoices", json=invoice_body(other_customer_id))
+    first = await client.post("/v1/invoices", json=invoice_body(customer_id))
+    second = await client.post("/v1/invoices", json=invoice_body(other_customer_id))
 
     assert (first.status_code, second.status_code) == (201, 201)
     assert [first.json()["number"], second.json()["number"]] == [
@@ -102,9 +102,9 @@ async def test_numbers_are_counted_per_issue_year(
     customer_id = await create_known_customer(session)
 
     last_year = await client.post(
-        "/invoices", json=invoice_body(customer_id, issue_date="2025-12-31")
+        "/v1/invoices", json=invoice_body(customer_id, issue_date="2025-12-31")
     )
-    this_year = await client.post("/invoices", json=invoice_body(customer_id))
+    this_year = await client.post("/v1/invoices", json=invoice_body(customer_id))
 
     assert last_year.json()["number"] == "INV-2025-000001"
     assert last_year.json()["due_date"] == "2026-01-30"
@@ -117,7 +117,8 @@ async def test_explicit_issue_date_and_payment_term_set_the_due_date(
     customer_id = await create_known_customer(session)
 
     response = await client.post(
-        "/invoices", json=invoice_body(customer_id, issue_date="2026-03-10", payment_term_days=14)
+        "/v1/invoices",
+        json=invoice_body(customer_id, issue_date="2026-03-10", payment_term_days=14),
     )
 
     assert response.status_code == 201, response.text
@@ -133,7 +134,7 @@ async def test_explicit_due_date_wins_over_the_payment_term(
     customer_id = await create_known_customer(session)
 
     response = await client.post(
-        "/invoices", json=invoice_body(customer_id, due_date="2026-03-02", payment_term_days=60)
+        "/v1/invoices", json=invoice_body(customer_id, due_date="2026-03-02", payment_term_days=60)
     )
 
     assert response.status_code == 201, response.text
@@ -152,7 +153,7 @@ async def test_line_amounts_are_rounded_half_up_to_cents_and_the_total_is_their_
         {"description": "Half a widget", "quantity": "0.5", "unit_price": "0.25"},  # 0.125
     ]
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, lines=lines))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, lines=lines))
 
     assert response.status_code == 201, response.text
     invoice = response.json()
@@ -166,7 +167,7 @@ async def test_issue_invoice_records_invoice_issued_in_the_outbox(
     customer_id = await create_known_customer(session)
 
     response = await client.post(
-        "/invoices", json=invoice_body(customer_id), headers={"X-Request-ID": "req-42"}
+        "/v1/invoices", json=invoice_body(customer_id), headers={"X-Request-ID": "req-42"}
     )
 
     invoice = response.json()
@@ -198,7 +199,7 @@ async def test_unknown_customer_is_a_422_problem_and_writes_nothing(
 ) -> None:
     customer_id = uuid.uuid4()
 
-    response = await client.post("/invoices", json=invoice_body(customer_id))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id))
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -215,7 +216,8 @@ async def test_due_date_before_issue_date_is_a_422_problem_and_uses_no_number(
     customer_id = await create_known_customer(session)
 
     response = await client.post(
-        "/invoices", json=invoice_body(customer_id, issue_date="2026-03-10", due_date="2026-03-09")
+        "/v1/invoices",
+        json=invoice_body(customer_id, issue_date="2026-03-10", due_date="2026-03-09"),
     )
 
     assert response.status_code == 422
@@ -223,7 +225,7 @@ async def test_due_date_before_issue_date_is_a_422_problem_and_uses_no_number(
     assert error_fields(response) == ["due_date"]
     assert await invoice_count(session) == 0
     assert await outbox_events(session) == []
-    following = await client.post("/invoices", json=invoice_body(customer_id))
+    following = await client.post("/v1/invoices", json=invoice_body(customer_id))
     assert following.json()["number"] == "INV-2026-000001"
 
 
@@ -234,7 +236,7 @@ async def test_unit_price_with_three_decimals_is_rejected_naming_the_line(
     customer_id = await create_known_customer(session)
     lines = [LINE, {"description": "Fraction of a cent", "unit_price": unit_price}]
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, lines=lines))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, lines=lines))
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -269,7 +271,7 @@ async def test_invalid_line_is_rejected_naming_its_field(
 ) -> None:
     customer_id = await create_known_customer(session)
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, lines=[line]))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, lines=[line]))
 
     assert response.status_code == 422
     assert error_fields(response) == [field]
@@ -278,7 +280,7 @@ async def test_invalid_line_is_rejected_naming_its_field(
 async def test_empty_lines_are_rejected(client: httpx.AsyncClient, session: AsyncSession) -> None:
     customer_id = await create_known_customer(session)
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, lines=[]))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, lines=[]))
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -292,7 +294,7 @@ async def test_bad_currency_is_rejected(
 ) -> None:
     customer_id = await create_known_customer(session)
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, currency=currency))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, currency=currency))
 
     assert response.status_code == 422
     assert error_fields(response) == ["currency"]
@@ -304,7 +306,7 @@ async def test_total_cannot_be_set_by_the_client(
 ) -> None:
     customer_id = await create_known_customer(session)
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, total="1.00"))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, total="1.00"))
 
     assert response.status_code == 422
     assert error_fields(response) == ["total"]
@@ -319,10 +321,12 @@ async def test_get_invoice_returns_its_lines_in_order(
         {"description": "Second", "quantity": "3", "unit_price": "0.10"},
         {"description": "Third", "unit_price": "5.55"},
     ]
-    created = (await client.post("/invoices", json=invoice_body(customer_id, lines=lines))).json()
+    created = (
+        await client.post("/v1/invoices", json=invoice_body(customer_id, lines=lines))
+    ).json()
     session.expunge_all()  # read back from the database, as a later request would
 
-    response = await client.get(f"/invoices/{created['id']}")
+    response = await client.get(f"/v1/invoices/{created['id']}")
 
     assert response.status_code == 200
     invoice = response.json()
@@ -346,10 +350,12 @@ async def test_get_returns_the_invoice_exactly_as_post_returned_it(
 ) -> None:
     customer_id = await create_known_customer(session)
     lines = [{"description": "Widgets", "quantity": "2", "unit_price": "1E+2"}]
-    created = (await client.post("/invoices", json=invoice_body(customer_id, lines=lines))).json()
+    created = (
+        await client.post("/v1/invoices", json=invoice_body(customer_id, lines=lines))
+    ).json()
     session.expunge_all()
 
-    response = await client.get(f"/invoices/{created['id']}")
+    response = await client.get(f"/v1/invoices/{created['id']}")
 
     assert response.json() == created
 
@@ -363,7 +369,7 @@ async def test_line_amount_too_large_to_store_is_a_422_problem(
     customer_id = await create_known_customer(session)
     lines = [{"description": "Too much", "quantity": quantity, "unit_price": "9999999999999999.99"}]
 
-    response = await client.post("/invoices", json=invoice_body(customer_id, lines=lines))
+    response = await client.post("/v1/invoices", json=invoice_body(customer_id, lines=lines))
 
     assert response.status_code == 422
     assert error_fields(response) == ["lines[0]"]
@@ -372,19 +378,19 @@ async def test_line_amount_too_large_to_store_is_a_422_problem(
 async def test_unknown_invoice_is_a_404_problem(client: httpx.AsyncClient) -> None:
     invoice_id = uuid.uuid4()
 
-    response = await client.get(f"/invoices/{invoice_id}")
+    response = await client.get(f"/v1/invoices/{invoice_id}")
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert (problem["status"], problem["instance"]) == (404, f"/invoices/{invoice_id}")
+    assert (problem["status"], problem["instance"]) == (404, f"/v1/invoices/{invoice_id}")
     assert str(invoice_id) in problem["detail"]
 
 
 async def test_malformed_invoice_id_is_a_422_naming_the_path_parameter(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get("/invoices/not-a-uuid")
+    response = await client.get("/v1/invoices/not-a-uuid")
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "invoice_id"
@@ -397,10 +403,10 @@ async def test_missing_or_wrong_key_is_401(
     customer_id = await create_known_customer(session)
 
     missing = await client.post(
-        "/invoices", json=invoice_body(customer_id), headers={"Authorization": ""}
+        "/v1/invoices", json=invoice_body(customer_id), headers={"Authorization": ""}
     )
     wrong = await client.get(
-        f"/invoices/{uuid.uuid4()}", headers={"Authorization": "Bearer rk_nope_nope"}
+        f"/v1/invoices/{uuid.uuid4()}", headers={"Authorization": "Bearer rk_nope_nope"}
     )
 
     assert (missing.status_code, wrong.status_code) == (401, 401)
@@ -412,11 +418,11 @@ async def test_read_only_key_can_read_but_cannot_issue(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     customer_id = await create_known_customer(session)
-    created = (await client.post("/invoices", json=invoice_body(customer_id))).json()
+    created = (await client.post("/v1/invoices", json=invoice_body(customer_id))).json()
     read_only = await api_key_headers(session, Scope.READ)
 
-    reading = await client.get(f"/invoices/{created['id']}", headers=read_only)
-    issuing = await client.post("/invoices", json=invoice_body(customer_id), headers=read_only)
+    reading = await client.get(f"/v1/invoices/{created['id']}", headers=read_only)
+    issuing = await client.post("/v1/invoices", json=invoice_body(customer_id), headers=read_only)
 
     assert reading.status_code == 200
     assert issuing.status_code == 403
@@ -432,8 +438,8 @@ async def test_retried_issue_with_the_same_idempotency_key_issues_one_invoice(
     customer_id = await create_known_customer(session)
     headers = {"Idempotency-Key": "erp-7f3c"}
 
-    first = await client.post("/invoices", json=invoice_body(customer_id), headers=headers)
-    retry = await client.post("/invoices", json=invoice_body(customer_id), headers=headers)
+    first = await client.post("/v1/invoices", json=invoice_body(customer_id), headers=headers)
+    retry = await client.post("/v1/invoices", json=invoice_body(customer_id), headers=headers)
 
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.json() == first.json()
@@ -449,11 +455,11 @@ async def test_failed_request_does_not_burn_its_idempotency_key(
     headers = {"Idempotency-Key": "erp-7f3d"}
     unknown = invoice_body(uuid.uuid4())
 
-    refused = await client.post("/invoices", json=unknown, headers=headers)
+    refused = await client.post("/v1/invoices", json=unknown, headers=headers)
     await KnownCustomerRepository(session).upsert(
         customer_id=uuid.UUID(unknown["customer_id"]), name="Late", language="lv", currency="EUR"
     )
-    accepted = await client.post("/invoices", json=unknown, headers=headers)
+    accepted = await client.post("/v1/invoices", json=unknown, headers=headers)
 
     assert (refused.status_code, accepted.status_code) == (422, 201)
     assert await invoice_count(session) == 1

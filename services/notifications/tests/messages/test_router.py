@@ -32,7 +32,7 @@ async def test_queued_invoice_notice_is_listed_for_its_customer(
     session.expunge_all()  # read back from the database, as a later request would
     stored = (await session.scalars(select(OutboundMessage))).one()
 
-    response = await client.get(f"/customers/{customer_id}/messages")
+    response = await client.get(f"/v1/customers/{customer_id}/messages")
 
     assert response.status_code == 200
     [message] = response.json()
@@ -52,14 +52,14 @@ async def test_another_customers_messages_are_not_listed(
 ) -> None:
     await queue_invoice_notice(session, clock, uuid.uuid4())
 
-    response = await client.get(f"/customers/{uuid.uuid4()}/messages")
+    response = await client.get(f"/v1/customers/{uuid.uuid4()}/messages")
 
     assert response.status_code == 200
     assert response.json() == []
 
 
 async def test_missing_or_wrong_key_is_401(client: httpx.AsyncClient) -> None:
-    path = f"/customers/{uuid.uuid4()}/messages"
+    path = f"/v1/customers/{uuid.uuid4()}/messages"
 
     missing = await client.get(path, headers={"Authorization": ""})
     wrong = await client.get(path, headers={"Authorization": "Bearer rk_nope_nope"})
@@ -75,7 +75,7 @@ async def test_read_only_key_can_list(
     await queue_invoice_notice(session, clock, customer_id)
     read_only = await api_key_headers(session, Scope.READ)
 
-    response = await client.get(f"/customers/{customer_id}/messages", headers=read_only)
+    response = await client.get(f"/v1/customers/{customer_id}/messages", headers=read_only)
 
     assert response.status_code == 200
     assert [m["kind"] for m in response.json()] == ["invoice_issued"]

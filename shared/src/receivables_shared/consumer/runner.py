@@ -25,13 +25,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.clock import Clock
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
 from receivables_shared.consumer.inbox import claim_new
 from receivables_shared.db.engine import SessionMaker
+from receivables_shared.db.faults import is_transient
 from receivables_shared.events.base import Event
 from receivables_shared.events.cloudevents import (
     EventMeta,
@@ -52,10 +52,8 @@ log = logging.getLogger(__name__)
 
 
 def is_outage(error: BaseException) -> bool:
-    """The database (or the network) is away: every event would fail, so none is to blame."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, OperationalError | InterfaceError | DisconnectionError | OSError)
+    """The database (or the network) is away or refusing: no event is to blame."""
+    return is_transient(error)
 
 
 @dataclass(frozen=True)

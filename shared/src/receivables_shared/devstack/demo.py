@@ -21,7 +21,7 @@ async def _wait_until_known(
     invoicing: httpx.AsyncClient, invoice: dict[str, object]
 ) -> dict[str, object]:
     for _ in range(200):
-        response = await invoicing.post("/invoices", json=invoice)
+        response = await invoicing.post("/v1/invoices", json=invoice)
         if response.status_code == 201:
             created: dict[str, object] = response.json()
             return created
@@ -37,7 +37,7 @@ async def _receivables_seen(
     """Collections learns of invoices from InvoiceIssued, a moment after they are issued."""
     seen = 0
     for _ in range(100):
-        seen = len((await collections.get(f"/customers/{customer_id}/receivables")).json())
+        seen = len((await collections.get(f"/v1/customers/{customer_id}/receivables")).json())
         if seen >= expected:
             break
         await asyncio.sleep(0.1)
@@ -55,7 +55,7 @@ async def load_demo(api_key: str) -> None:
     ):
         for number, customer in enumerate(CUSTOMERS, start=1):
             created = (
-                (await credit_policy.post("/customers", json=customer)).raise_for_status().json()
+                (await credit_policy.post("/v1/customers", json=customer)).raise_for_status().json()
             )
             say(f"customer {created['name']} ({created['id']})")
             for amount in ("1200.00", "350.50", "99.90")[:number]:
@@ -71,5 +71,5 @@ async def load_demo(api_key: str) -> None:
             say(
                 f"  collections: {await _receivables_seen(collections, created['id'], number)} open"
             )
-        summary = (await analytics.get("/receivables/invoiced")).json()
+        summary = (await analytics.get("/v1/receivables/invoiced")).json()
         say(f"analytics: {summary}")

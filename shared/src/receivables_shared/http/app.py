@@ -16,6 +16,9 @@ from receivables_shared.service import ServiceDefinition
 from receivables_shared.settings import ServiceSettings
 from receivables_shared.workers import ServiceWorkers
 
+#: Every public route lives under this prefix; health, metrics and the API description do not.
+API_PREFIX = "/v1"
+
 
 def create_app(
     definition: ServiceDefinition,
@@ -51,5 +54,5 @@ def create_app(
     app.include_router(health.router)
     if settings.role in ("all", "api"):
         for router in definition.routers:
-            app.include_router(router)
+            app.include_router(router, prefix=API_PREFIX)
     return app
