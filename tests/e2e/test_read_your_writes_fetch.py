@@ -28,6 +28,7 @@ from receivables_shared.consumer.models import InboxEvent
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.http.app import create_app
 from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.peers import Peer, PeerUnavailable
 from receivables_shared.service import ServiceDefinition
 from receivables_shared.testing.helpers import eventually
 from receivables_shared.testing.server import served
@@ -44,6 +45,7 @@ LINES = [{"description": "Pallets", "quantity": "2", "unit_price": "600.25"}]
 
 @dataclass
 class Pair:
+    credit_policy_url: str
     credit_policy: httpx.AsyncClient  # over the real port
     credit_policy_db: SessionMaker
     invoicing: httpx.AsyncClient
@@ -104,7 +106,13 @@ async def pair(postgres_server_url: str, kafka_bootstrap: str) -> AsyncIterator[
                 headers={"Authorization": f"Bearer {await admin_key(invoicing_db, 'e2e')}"},
             )
         )
-        yield Pair(credit_policy_client, credit_policy_db, invoicing_client, invoicing_db)
+        yield Pair(
+            credit_policy_url,
+            credit_policy_client,
+            credit_policy_db,
+            invoicing_client,
+            invoicing_db,
+        )
 
 
 async def create_customer(pair: Pair, name: str = "SIA Koks") -> str:
@@ -196,3 +204,24 @@ async def test_a_customer_that_does_not_exist_is_a_422(pair: Pair) -> None:
             select(func.count()).where(Invoice.customer_id == customer_id)
         )
     assert invoices == 0
+
+
+async def test_a_key_credit_policy_rejects_means_could_not_ask_not_does_not_exist(
+    pair: Pair,
+) -> None:
+    customer_id = await create_customer(pair)
+    wrong_key = Peer("credit-policy", pair.credit_policy_url, "rk_wrong_key")
+    right_key = Peer(
+        "credit-policy",
+        pair.credit_policy_url,
+        await admin_key(pair.credit_policy_db, "r", Scope.READ),
+    )
+
+    with pytest.raises(PeerUnavailable) as refused:
+        await wrong_key.get_json(f"/v1/customers/{customer_id}")
+
+    assert refused.value.status == 503
+    assert "401" in refused.value.detail
+    found = await right_key.get_json(f"/v1/customers/{customer_id}")
+    assert found is not None and found["id"] == customer_id
+    assert await right_key.get_json(f"/v1/customers/{uuid.uuid4()}") is None
