@@ -67,4 +67,4 @@ async def test_a_known_customer_is_invoiced_without_asking_credit_policy(
 
 def test_a_credit_policy_url_needs_a_key() -> None:
     with pytest.raises(pydantic.ValidationError, match="CREDIT_POLICY_API_KEY"):
-        Settings(credit_policy_url="http://127.0.0.1:8001")
+        Settings(credit_policy_url="http://127.0.0.1:8001", credit_policy_api_key=None)

@@ -22,7 +22,7 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # bound before uvicorn starts: no other process can take it
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
 
     async def started() -> bool:
