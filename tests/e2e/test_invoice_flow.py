@@ -61,7 +61,11 @@ async def seen_by_all(platform: Platform, customer_id: str, count: int) -> bool:
         facts = await session.scalar(
             select(func.count()).where(InvoiceFact.customer_id == uuid.UUID(customer_id))
         )
-    return len(receivables.json()) == count and len(messages.json()) == count and facts == count
+    return (
+        len(receivables.json()["items"]) == count
+        and len(messages.json()["items"]) == count
+        and facts == count
+    )
 
 
 async def inbox_count(platform: Platform, service: str, event_id: uuid.UUID) -> int:
@@ -95,7 +99,7 @@ async def test_issued_invoice_reaches_every_consumer_once(platform: Platform) ->
     receivables = await platform["collections"].client.get(
         f"/v1/customers/{customer_id}/receivables"
     )
-    assert receivables.json()[0]["amount_due"] == "1200.50"
+    assert receivables.json()["items"][0]["amount_due"] == "1200.50"
     row = await invoice_event_row(platform, invoice["id"])
     for service in CONSUMERS:
         assert await inbox_count(platform, service, row.event_id) == 1

@@ -14,6 +14,7 @@ from receivables_shared.http.dependencies import (
     get_settings,
 )
 from receivables_shared.idempotency.dependencies import IdempotencyDep
+from receivables_shared.pagination import PageRequestDep
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -21,6 +22,7 @@ __all__ = [
     "ApiKeyDep",
     "ClockDep",
     "IdempotencyDep",
+    "PageRequestDep",
     "ReadKeyDep",
     "SessionDep",
     "SettingsDep",

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +10,11 @@ from receivables_shared.clock import ManualClock
 from receivables_shared.events import InvoiceIssued
 from receivables_shared.testing.events import create_invoice_issued, handler_context
 from receivables_shared.testing.helpers import api_key_headers
+from receivables_shared.testing.pagination import (
+    assert_bad_cursors_are_422_naming_cursor,
+    assert_limit_is_bounded,
+    page_through,
+)
 
 
 async def create_receivable(
@@ -51,7 +56,8 @@ async def test_receivables_of_a_customer_are_listed_by_due_date(
     response = await client.get(f"/v1/customers/{customer_id}/receivables")
 
     assert response.status_code == 200
-    assert response.json() == [
+    assert response.json()["next_cursor"] is None
+    assert response.json()["items"] == [
         {
             "invoice_id": str(early.invoice_id),
             "customer_id": str(customer_id),
@@ -90,7 +96,7 @@ async def test_receivables_due_the_same_day_are_listed_by_number(
 
     response = await client.get(f"/v1/customers/{customer_id}/receivables")
 
-    assert [r["number"] for r in response.json()] == [
+    assert [r["number"] for r in response.json()["items"]] == [
         "INV-2026-000002",
         "INV-2026-000005",
         "INV-2026-000009",
@@ -107,7 +113,7 @@ async def test_another_customers_list_is_empty(
     response = await client.get(f"/v1/customers/{uuid.uuid4()}/receivables")
 
     assert response.status_code == 200
-    assert response.json() == []
+    assert response.json() == {"items": [], "next_cursor": None}
 
 
 async def test_malformed_customer_id_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
@@ -140,4 +146,64 @@ async def test_read_only_key_can_list(
     response = await client.get(f"/v1/customers/{customer_id}/receivables", headers=read_only)
 
     assert response.status_code == 200
-    assert [r["number"] for r in response.json()] == ["INV-2026-000001"]
+    assert [r["number"] for r in response.json()["items"]] == ["INV-2026-000001"]
+
+
+async def test_paging_returns_every_receivable_once_while_more_arrive(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    due_dates = [date(2026, 4, 1) + timedelta(days=(7 * n) % 30) for n in range(23)]
+    before = [
+        await create_receivable(session, clock, customer_id, number=f"INV-2026-{n:06d}", due_date=d)
+        for n, d in enumerate(due_dates, start=1)
+    ]
+    arrived: list[InvoiceIssued] = []
+
+    async def another_arrives() -> None:
+        # Alternately before and after the page just read, as a concurrent consumer would.
+        due = date(2026, 3, 1) if len(arrived) % 2 else date(2026, 6, 1)
+        number = f"INV-2026-{100 + len(arrived):06d}"
+        arrived.append(
+            await create_receivable(session, clock, customer_id, number=number, due_date=due)
+        )
+
+    listed = await page_through(
+        client, f"/v1/customers/{customer_id}/receivables", limit=5, between_pages=another_arrives
+    )
+
+    ids = [r["invoice_id"] for r in listed]
+    assert len(ids) == len(set(ids)), "no receivable is listed twice"
+    assert {str(e.invoice_id) for e in before} <= set(ids), "none that existed is missing"
+    assert len(arrived) >= 4
+    assert {str(e.invoice_id) for e in arrived if e.due_date.month == 6} <= set(ids)
+    keys = [(r["due_date"], r["number"]) for r in listed]
+    assert keys == sorted(keys)
+
+
+async def test_a_page_holds_50_by_default_and_says_where_the_next_starts(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    for n in range(51):
+        await create_receivable(
+            session, clock, customer_id, number=f"INV-2026-{n:06d}", due_date=date(2026, 4, 1)
+        )
+    path = f"/v1/customers/{customer_id}/receivables"
+
+    first = (await client.get(path)).json()
+    second = (await client.get(path, params={"cursor": first["next_cursor"]})).json()
+
+    assert len(first["items"]) == 50
+    assert [r["number"] for r in second["items"]] == ["INV-2026-000050"]
+    assert second["next_cursor"] is None
+
+
+async def test_bad_cursor_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    await assert_bad_cursors_are_422_naming_cursor(
+        client, f"/v1/customers/{uuid.uuid4()}/receivables", list_name="receivables", key_size=3
+    )
+
+
+async def test_limit_is_bounded(client: httpx.AsyncClient) -> None:
+    await assert_limit_is_bounded(client, f"/v1/customers/{uuid.uuid4()}/receivables")

@@ -8,6 +8,11 @@ from credit_policy.customers.models import Customer
 from receivables_shared.auth.keys import Scope
 from receivables_shared.outbox.models import OutboxEvent
 from receivables_shared.testing.helpers import api_key_headers
+from receivables_shared.testing.pagination import (
+    assert_bad_cursors_are_422_naming_cursor,
+    assert_limit_is_bounded,
+    page_through,
+)
 
 VALID = {
     "name": "SIA Koks",
@@ -139,3 +144,39 @@ async def test_without_a_key_every_post_creates(
     await client.post("/v1/customers", json=VALID)
 
     assert len((await session.scalars(select(Customer))).all()) == 2
+
+
+async def test_paging_returns_every_customer_once_while_more_are_created(
+    client: httpx.AsyncClient,
+) -> None:
+    before = [(await client.post("/v1/customers", json=VALID)).json()["id"] for _ in range(11)]
+    created: list[str] = []
+
+    async def another_is_created() -> None:
+        created.append((await client.post("/v1/customers", json=VALID)).json()["id"])
+
+    listed = await page_through(client, "/v1/customers", limit=3, between_pages=another_is_created)
+
+    ids = [c["id"] for c in listed]
+    assert len(ids) == len(set(ids)), "no customer is listed twice"
+    assert set(before) <= set(ids), "none that existed is missing"
+    assert len(created) >= 3
+
+
+async def test_listing_pages_what_was_created(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/v1/customers", json=VALID)).json()
+
+    response = await client.get("/v1/customers")
+
+    assert response.status_code == 200
+    assert response.json() == {"items": [created], "next_cursor": None}
+
+
+async def test_bad_cursor_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    await assert_bad_cursors_are_422_naming_cursor(
+        client, "/v1/customers", list_name="customers", key_size=2
+    )
+
+
+async def test_limit_is_bounded(client: httpx.AsyncClient) -> None:
+    await assert_limit_is_bounded(client, "/v1/customers")

@@ -1,5 +1,6 @@
-from typing import ClassVar
+from typing import ClassVar, Self
 
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from receivables_shared.settings import ServiceSettings
@@ -10,3 +11,22 @@ class Settings(ServiceSettings):
 
     database_name: ClassVar[str] = "invoicing"
     port: int = 8002
+
+    # Read-your-writes (docs/api.md): a customer not yet learnt from CustomerCreated is asked
+    # of credit-policy; without a URL, invoicing waits briefly for the event instead.
+    credit_policy_url: str | None = Field(
+        default=None, description="Base URL of credit-policy, e.g. http://127.0.0.1:8001."
+    )
+    credit_policy_api_key: SecretStr | None = Field(
+        default=None, description="A key with the read scope, issued by credit-policy."
+    )
+    credit_policy_timeout_seconds: float = Field(default=2.0, gt=0)
+    customer_event_wait_seconds: float = Field(
+        default=2.0, ge=0, description="Without credit_policy_url: how long to wait for the event."
+    )
+
+    @model_validator(mode="after")
+    def _key_with_url(self) -> Self:
+        if self.credit_policy_url and self.credit_policy_api_key is None:
+            raise ValueError("INVOICING_CREDIT_POLICY_URL needs INVOICING_CREDIT_POLICY_API_KEY")
+        return self

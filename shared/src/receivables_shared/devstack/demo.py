@@ -37,7 +37,8 @@ async def _receivables_seen(
     """Collections learns of invoices from InvoiceIssued, a moment after they are issued."""
     seen = 0
     for _ in range(100):
-        seen = len((await collections.get(f"/v1/customers/{customer_id}/receivables")).json())
+        listing = await collections.get(f"/v1/customers/{customer_id}/receivables")
+        seen = len(listing.json()["items"])  # the demo's few invoices fit on the first page
         if seen >= expected:
             break
         await asyncio.sleep(0.1)

@@ -127,6 +127,13 @@ def main() -> int:
         }
         if broker is not None:
             env[f"{entry.env_prefix}KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+        # Service-to-service calls (read-your-writes, docs/api.md): invoicing asks credit-policy
+        # for a customer whose CustomerCreated has not arrived yet. The dev key is valid on every
+        # service; variables already set by the caller win.
+        if entry.package == "invoicing":
+            credit_policy_port = next(e.port for e in SERVICES if e.package == "credit_policy")
+            env.setdefault("INVOICING_CREDIT_POLICY_URL", f"http://127.0.0.1:{credit_policy_port}")
+            env.setdefault("INVOICING_CREDIT_POLICY_API_KEY", key)
         log = open(VAR / "logs" / f"{entry.package}.log", "ab")  # noqa: SIM115
         children.append(
             subprocess.Popen(

@@ -99,11 +99,19 @@ def service_fixtures(definition: ServiceDefinition) -> dict[str, Callable[..., A
     def clock() -> ManualClock:
         return ManualClock(TEST_START)
 
+    @pytest.fixture
+    def settings_overrides() -> dict[str, Any]:
+        """Settings of the `client` app; override this fixture to change some."""
+        return {}
+
     @pytest_asyncio.fixture
     async def client(
-        session: AsyncSession, clock: ManualClock, database_url: str
+        session: AsyncSession,
+        clock: ManualClock,
+        database_url: str,
+        settings_overrides: dict[str, Any],
     ) -> AsyncIterator[httpx.AsyncClient]:
-        settings = settings_for_tests(definition, database_url, "127.0.0.1:1")
+        settings = settings_for_tests(definition, database_url, "127.0.0.1:1", **settings_overrides)
         app = create_app(definition, settings, clock=clock)
 
         async def bound_session() -> AsyncIterator[AsyncSession]:
@@ -126,5 +134,6 @@ def service_fixtures(definition: ServiceDefinition) -> dict[str, Callable[..., A
         "engine": engine,
         "session": session,
         "clock": clock,
+        "settings_overrides": settings_overrides,
         "client": client,
     }

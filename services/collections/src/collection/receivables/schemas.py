@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from receivables_shared.pagination import Page
+
 
 class ReceivableRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -16,3 +18,7 @@ class ReceivableRead(BaseModel):
     currency: str
     amount_due: Decimal
     due_date: date
+
+
+class ReceivablePage(Page[ReceivableRead]):
+    """A customer's receivables, soonest due first (then by invoice number)."""

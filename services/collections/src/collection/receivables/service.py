@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from collection.receivables.models import Receivable
 from collection.receivables.repository import ReceivableRepository
 from receivables_shared.events import InvoiceIssued
+from receivables_shared.pagination import PageRequest
 
 
 async def open_receivable(session: AsyncSession, event: InvoiceIssued) -> None:
@@ -23,5 +23,7 @@ async def open_receivable(session: AsyncSession, event: InvoiceIssued) -> None:
     )
 
 
-async def receivables_of(session: AsyncSession, customer_id: uuid.UUID) -> Sequence[Receivable]:
-    return await ReceivableRepository(session).list_for_customer(customer_id)
+async def receivables_of(
+    session: AsyncSession, customer_id: uuid.UUID, page: PageRequest
+) -> tuple[list[Receivable], str | None]:
+    return await ReceivableRepository(session).page_for_customer(customer_id, page)

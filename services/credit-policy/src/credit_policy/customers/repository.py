@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.models import Customer
+from receivables_shared.pagination import Keyset, PageRequest
+
+# Creation order; the id breaks ties between customers created in one transaction.
+CUSTOMER_ORDER = Keyset("customers", Customer.created_at, Customer.id)
 
 
 class CustomerRepository:
@@ -21,8 +24,6 @@ class CustomerRepository:
     async def get(self, customer_id: uuid.UUID) -> Customer | None:
         return await self.session.get(Customer, customer_id)
 
-    async def list(self, *, limit: int, offset: int) -> Sequence[Customer]:
-        result = await self.session.scalars(
-            select(Customer).order_by(Customer.created_at, Customer.id).limit(limit).offset(offset)
-        )
-        return result.all()
+    async def page(self, page: PageRequest) -> tuple[list[Customer], str | None]:
+        rows = await self.session.scalars(CUSTOMER_ORDER.page_query(select(Customer), page))
+        return CUSTOMER_ORDER.page_of(rows.all(), page)

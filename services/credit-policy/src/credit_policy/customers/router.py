@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from credit_policy.customers import service
 from credit_policy.customers.schemas import CustomerCreate, CustomerPage, CustomerRead
 from credit_policy.dependencies import (
     ClockDep,
     IdempotencyDep,
+    PageRequestDep,
     ReadKeyDep,
     SessionDep,
     WriteKeyDep,
@@ -38,12 +38,7 @@ async def get_customer(customer_id: uuid.UUID, session: SessionDep, _: ReadKeyDe
 
 
 @router.get("", response_model=CustomerPage)
-async def list_customers(
-    session: SessionDep,
-    _: ReadKeyDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> CustomerPage:
-    customers = await service.list_customers(session, limit=limit, offset=offset)
+async def list_customers(session: SessionDep, _: ReadKeyDep, page: PageRequestDep) -> CustomerPage:
+    customers, next_cursor = await service.list_customers(session, page)
     items = [CustomerRead.model_validate(c) for c in customers]
-    return CustomerPage(items=items, limit=limit, offset=offset)
+    return CustomerPage(items=items, next_cursor=next_cursor)

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from receivables_shared.money import CurrencyCode
+from receivables_shared.pagination import Page
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["LV"])]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$"), Field(examples=["lv"])]
@@ -32,7 +33,5 @@ class CustomerRead(BaseModel):
     tax_id: str | None
 
 
-class CustomerPage(BaseModel):
-    items: list[CustomerRead]
-    limit: int
-    offset: int
+class CustomerPage(Page[CustomerRead]):
+    """Customers in the order they were created."""

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +11,7 @@ from credit_policy.customers.schemas import CustomerCreate
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import NotFound
 from receivables_shared.outbox import record_event
+from receivables_shared.pagination import PageRequest
 
 
 async def create_customer(session: AsyncSession, clock: Clock, data: CustomerCreate) -> Customer:
@@ -27,5 +27,7 @@ async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custome
     return customer
 
 
-async def list_customers(session: AsyncSession, *, limit: int, offset: int) -> Sequence[Customer]:
-    return await CustomerRepository(session).list(limit=limit, offset=offset)
+async def list_customers(
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[Customer], str | None]:
+    return await CustomerRepository(session).page(page)

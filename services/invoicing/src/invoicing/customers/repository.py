@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,13 @@ class KnownCustomerRepository:
 
     async def get(self, customer_id: uuid.UUID) -> KnownCustomer | None:
         return await self.session.get(KnownCustomer, customer_id)
+
+    async def exists(self, customer_id: uuid.UUID) -> bool:
+        # Always a query: a request waiting for CustomerCreated must see the consumer's commit.
+        found = await self.session.scalar(
+            select(KnownCustomer.id).where(KnownCustomer.id == customer_id)
+        )
+        return found is not None
 
     async def upsert(
         self, *, customer_id: uuid.UUID, name: str, language: str, currency: str

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from invoicing.dependencies import (
     ClockDep,
+    CustomerLookupDep,
     IdempotencyDep,
     ReadKeyDep,
     SessionDep,
@@ -24,10 +25,11 @@ async def issue_invoice(
     clock: ClockDep,
     _: WriteKeyDep,
     idempotency: IdempotencyDep,
+    customers: CustomerLookupDep,
 ) -> InvoiceRead | Response:
     if replay := await idempotency.replay():
         return replay
-    invoice = await service.issue_invoice(session, clock, data)
+    invoice = await service.issue_invoice(session, clock, data, customers)
     return await idempotency.remember(201, InvoiceRead.model_validate(invoice))
 
 

@@ -6,7 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.customers.repository import KnownCustomerRepository
+from invoicing.customers.lookup import CustomerLookup
+from invoicing.customers.service import require_known_customer
 from invoicing.invoices.events import invoice_issued
 from invoicing.invoices.models import Invoice, InvoiceLine
 from invoicing.invoices.repository import InvoiceRepository
@@ -43,9 +44,9 @@ def _priced_lines(data: InvoiceCreate) -> list[InvoiceLine]:
     return lines
 
 
-async def issue_invoice(session: AsyncSession, clock: Clock, data: InvoiceCreate) -> Invoice:
-    if await KnownCustomerRepository(session).get(data.customer_id) is None:
-        raise InvalidField("customer_id", f"customer {data.customer_id} is not known to invoicing")
+async def issue_invoice(
+    session: AsyncSession, clock: Clock, data: InvoiceCreate, customers: CustomerLookup
+) -> Invoice:
     issue_date = data.issue_date or clock.today()
     due_date = data.due_date or issue_date + timedelta(days=data.payment_term_days)
     if due_date < issue_date:
@@ -55,6 +56,8 @@ async def issue_invoice(session: AsyncSession, clock: Clock, data: InvoiceCreate
     total = sum((line.amount for line in lines), Decimal("0.00"))
     if total >= MAX_AMOUNT:
         raise InvalidField("lines", "the invoice total is too large")
+    # Last of the checks: it may ask credit-policy or wait, so bad input fails before that.
+    await require_known_customer(session, data.customer_id, customers)
 
     repository = InvoiceRepository(session)
     sequence = await repository.next_number(issue_date.year)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.messages.models import OutboundMessage
+from receivables_shared.pagination import Keyset, PageRequest
+
+# Queueing order; the id breaks ties between messages queued in one consumer batch.
+MESSAGE_ORDER = Keyset("messages", OutboundMessage.created_at, OutboundMessage.id)
 
 
 class OutboundMessageRepository:
@@ -17,10 +20,9 @@ class OutboundMessageRepository:
         # No flush: the consumer's unit of work flushes a whole batch in one INSERT.
         self.session.add(message)
 
-    async def list_for_customer(self, customer_id: uuid.UUID) -> Sequence[OutboundMessage]:
-        result = await self.session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.customer_id == customer_id)
-            .order_by(OutboundMessage.created_at, OutboundMessage.id)
-        )
-        return result.all()
+    async def page_for_customer(
+        self, customer_id: uuid.UUID, page: PageRequest
+    ) -> tuple[list[OutboundMessage], str | None]:
+        statement = select(OutboundMessage).where(OutboundMessage.customer_id == customer_id)
+        rows = await self.session.scalars(MESSAGE_ORDER.page_query(statement, page))
+        return MESSAGE_ORDER.page_of(rows.all(), page)

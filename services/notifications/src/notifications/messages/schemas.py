@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from receivables_shared.pagination import Page
+
 
 class OutboundMessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -15,3 +17,7 @@ class OutboundMessageRead(BaseModel):
     reference_id: uuid.UUID
     status: str
     created_at: datetime
+
+
+class OutboundMessagePage(Page[OutboundMessageRead]):
+    """A customer's messages in the order they were queued."""

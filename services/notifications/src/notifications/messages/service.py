@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.messages.models import OutboundMessage
 from notifications.messages.repository import OutboundMessageRepository
 from receivables_shared.events import InvoiceIssued
+from receivables_shared.pagination import PageRequest
 
 INVOICE_ISSUED = "invoice_issued"
 
@@ -20,5 +20,7 @@ async def queue_invoice_notice(session: AsyncSession, event: InvoiceIssued) -> N
     )
 
 
-async def messages_of(session: AsyncSession, customer_id: uuid.UUID) -> Sequence[OutboundMessage]:
-    return await OutboundMessageRepository(session).list_for_customer(customer_id)
+async def messages_of(
+    session: AsyncSession, customer_id: uuid.UUID, page: PageRequest
+) -> tuple[list[OutboundMessage], str | None]:
+    return await OutboundMessageRepository(session).page_for_customer(customer_id, page)
