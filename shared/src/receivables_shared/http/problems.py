@@ -121,7 +121,7 @@ class Problem(BaseModel):
         ]
     )
     instance: str = Field(examples=["/v1/invoices"])
-    errors: list[FieldError] = Field(default_factory=list)
+    errors: list[FieldError] = Field(description="The inputs at fault; empty when none is.")
 
 
 class ProblemError(Exception):
