@@ -189,18 +189,23 @@ async def test_invalid_json_is_a_400_naming_the_body_and_the_position(
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [{"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"}, {}],
+    ("headers", "said"),
+    [
+        ({"content-type": "text/plain"}, "it was sent as text/plain."),
+        ({"content-type": "application/x-www-form-urlencoded"}, "it was sent as application/x-"),
+        ({}, "it had no Content-Type."),
+    ],
     ids=["text", "form", "missing"],
 )
 async def test_a_body_that_is_not_sent_as_json_is_a_415(
-    client: httpx.AsyncClient, headers: dict[str, str]
+    client: httpx.AsyncClient, headers: dict[str, str], said: str
 ) -> None:
     response = await client.post(
         "/v1/things", content=b'{"amount": "1.00", "currency": "EUR"}', headers=headers
     )
 
     problem = assert_problem(response, 415, ProblemType.UNSUPPORTED_MEDIA_TYPE)
+    assert said in problem["detail"]
     assert problem["errors"] == [
         {"field": "Content-Type", "location": "header", "message": "must be application/json"}
     ]

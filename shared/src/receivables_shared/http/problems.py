@@ -213,14 +213,22 @@ def problem_response(
     )
 
 
+_LOCATIONS: dict[str, Location] = {
+    "body": "body",
+    "query": "query",
+    "path": "path",
+    "header": "header",
+    "cookie": "cookie",
+}
+
+
 def _field_name(location: Sequence[int | str]) -> tuple[Location, str]:
-    where = str(location[0]) if location else "body"
-    if where not in ("body", "query", "path", "header", "cookie"):
-        where = "body"
+    """("body", "lines", 0, "unit_price") -> ("body", "lines[0].unit_price")."""
+    where = _LOCATIONS.get(str(location[0]) if location else "body", "body")
     path = ""
     for part in location[1:]:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return where, path or where  # type: ignore[return-value]  # checked against Location above
+    return where, path or where
 
 
 # Pydantic puts the kind of a custom validator's error before its message.
@@ -275,8 +283,8 @@ async def _validation_problem(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             request,
             415,
-            f"The request body must be JSON (Content-Type: application/json), "
-            f"not {content_type or 'without a content type'}.",
+            "The request body must be sent as JSON (Content-Type: application/json); "
+            + (f"it was sent as {content_type}." if content_type else "it had no Content-Type."),
             errors=[
                 FieldError(
                     field="Content-Type", location="header", message="must be application/json"
