@@ -253,6 +253,19 @@ async def test_a_database_that_gives_up_is_a_503_with_retry_after(
     assert "pg_sleep" not in problem["detail"]  # internals stay in the log
 
 
+async def test_a_database_that_is_away_is_a_503_too() -> None:
+    # Nothing listens on port 1: the connection is refused, as when PostgreSQL is down.
+    settings = ProbeSettings(database_url="postgresql+asyncpg://postgres@127.0.0.1:1/x", role="api")
+    app = create_app(PROBE, settings)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+        response = await client.get("/v1/things/reports/slow")
+    await app.state.engine.dispose()
+
+    assert_problem(response, 503, ProblemType.SERVICE_UNAVAILABLE)
+    assert response.headers["retry-after"] == "1"
+
+
 async def test_an_unexpected_error_is_a_500_of_type_internal(
     platform_engine: AsyncEngine,
 ) -> None:
