@@ -10,7 +10,8 @@ from typing import Annotated, Any, ClassVar
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from openapi_schema_validator import OAS31Validator
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from receivables_shared.db.base import make_metadata
 from receivables_shared.http.app import create_app
 from receivables_shared.http.dependencies import SessionDep
-from receivables_shared.http.problems import InvalidField, ProblemType
+from receivables_shared.http.problems import InvalidField, ProblemType, problem_response
 from receivables_shared.money import Amount, CurrencyCode, Quantity
 from receivables_shared.service import ServiceDefinition
 from receivables_shared.settings import ServiceSettings
@@ -60,6 +61,12 @@ async def slow_report(session: SessionDep) -> None:
     # A real statement timeout (SQLSTATE 57014): the database gave up, not the request's fault.
     await session.execute(text("SET LOCAL statement_timeout = '20ms'"))
     await session.execute(text("SELECT pg_sleep(2)"))
+
+
+@router.post("/answered-by-hand/{status}")
+async def answered_by_hand(status: int, request: Request) -> JSONResponse:
+    # What an ASGI middleware does before any route runs (auth before body, body limits).
+    return problem_response(request, status, "answered without a route's help")
 
 
 PROBE = ServiceDefinition(
@@ -299,3 +306,16 @@ async def test_an_unexpected_error_is_a_500_of_type_internal(
 
     problem = assert_problem(response, 500, ProblemType.INTERNAL)
     assert "no_such_table" not in problem["detail"]
+
+
+async def test_problem_response_by_hand_gets_the_type_of_its_status_and_the_401_challenge(
+    client: httpx.AsyncClient,
+) -> None:
+    unauthorized = await client.post("/v1/things/answered-by-hand/401")
+    too_large = await client.post("/v1/things/answered-by-hand/413")
+    teapot = await client.post("/v1/things/answered-by-hand/418")
+
+    assert_problem(unauthorized, 401, ProblemType.UNAUTHORIZED)
+    assert unauthorized.headers["www-authenticate"] == 'Bearer realm="receivables"'
+    assert_problem(too_large, 413, ProblemType.PAYLOAD_TOO_LARGE)
+    assert teapot.json()["type"] == "about:blank"
