@@ -1,42 +1,72 @@
-"""Money: a Decimal amount with an ISO 4217 currency. Never float."""
+"""Money: a Decimal amount with an ISO 4217 currency. Never float.
+
+Amounts (and other decimals such as quantities) arrive as JSON strings. A JSON number is refused:
+on its way it may have been through some client's binary float, so `0.1` may not be the amount
+the sender meant, and nobody can tell.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-# Active ISO 4217 codes (list of 2024). Funds and precious-metal codes are left out on purpose:
-# nobody invoices in XAU.
-ISO_4217 = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
-    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
-    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
-    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
-    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
-    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XOF XPF YER ZAR
-    ZMW ZWG
-    """.split()  # noqa: SIM905 - a word list reads better than 160 quoted items
+from receivables_shared.reference_codes import CURRENCIES, CurrencyCode
+
+__all__ = ["ISO_4217", "Amount", "CurrencyCode", "DecimalString", "Money", "Quantity"]
+
+#: Kept for existing imports: the currencies in use, from reference_codes.
+ISO_4217 = CURRENCIES
+
+#: What a decimal string looks like: "1200.50", "-3", "1E+2".
+DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+NUMBER_REFUSED = (
+    'send it as a decimal string, e.g. "{value}": a JSON number may have been rounded by a '
+    "binary float on its way and cannot be trusted to be the value meant"
 )
 
 
-def _check_currency(code: str) -> str:
-    if code not in ISO_4217:
-        raise ValueError(f"'{code}' is not an ISO 4217 currency code")
-    return code
+def _refuse_json_numbers(value: Any) -> Any:
+    # bool is an int too. Ints are exact, but one rule ("decimals are strings") is easier to follow.
+    if isinstance(value, int | float):
+        raise ValueError(NUMBER_REFUSED.format(value=value))
+    return value
 
 
-CurrencyCode = Annotated[
-    str,
-    Field(min_length=3, max_length=3, examples=["EUR"]),
-    AfterValidator(_check_currency),
-]
+class _StringInRequests:
+    """Requests document the only form they accept; responses already write decimals as strings."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        if handler.mode == "validation":
+            return {"type": "string", "pattern": DECIMAL_PATTERN, "format": "decimal"}
+        return json_schema
+
+
+#: A decimal of any size and precision that must arrive as a string.
+DecimalString = Annotated[Decimal, BeforeValidator(_refuse_json_numbers), _StringInRequests()]
 
 #: Amounts keep two decimals at most; JSON carries them as strings so no client rounds them.
-Amount = Annotated[Decimal, Field(max_digits=18, decimal_places=2)]
+Amount = Annotated[
+    Decimal,
+    Field(max_digits=18, decimal_places=2),
+    BeforeValidator(_refuse_json_numbers),
+    _StringInRequests(),
+]
+
+#: A positive quantity (of an invoice line), up to four decimals.
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=18, decimal_places=4),
+    BeforeValidator(_refuse_json_numbers),
+    _StringInRequests(),
+]
 
 
 class Money(BaseModel):

@@ -1,11 +1,13 @@
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.models import Customer
 from receivables_shared.auth.keys import Scope
+from receivables_shared.http.problems import ProblemType
 from receivables_shared.outbox.models import OutboxEvent
 from receivables_shared.testing.helpers import api_key_headers
 from receivables_shared.testing.pagination import (
@@ -180,3 +182,97 @@ async def test_bad_cursor_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
 
 async def test_limit_is_bounded(client: httpx.AsyncClient) -> None:
     await assert_limit_is_bounded(client, "/v1/customers")
+
+
+async def customer_count(session: AsyncSession) -> int:
+    return len((await session.scalars(select(Customer))).all())
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("country", "XX", "'XX' is not an ISO 3166-1 alpha-2 country code"),
+        ("country", "EU", "'EU' is not an ISO 3166-1 alpha-2 country code"),
+        ("language", "de", "'de' is not a language the platform serves (bg, en, lv, ru)"),
+        ("currency", "XAU", "'XAU' is not the ISO 4217 code of a currency in use"),
+        ("currency", "DEM", "'DEM' is not the ISO 4217 code of a currency in use"),
+    ],
+    ids=["unknown-country", "region-not-country", "unserved-language", "metal", "withdrawn"],
+)
+async def test_reference_codes_are_checked_and_the_problem_names_the_field(
+    client: httpx.AsyncClient, session: AsyncSession, field: str, value: str, message: str
+) -> None:
+    response = await client.post("/v1/customers", json={**VALID, field: value})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": field, "location": "body", "message": message}]
+    assert await customer_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("country", "language", "currency"),
+    [("BG", "bg", "EUR"), ("RU", "ru", "RUB"), ("GB", "en", "GBP")],
+)
+async def test_every_served_language_and_real_codes_are_accepted(
+    client: httpx.AsyncClient, country: str, language: str, currency: str
+) -> None:
+    body = {**VALID, "country": country, "language": language, "currency": currency}
+
+    response = await client.post("/v1/customers", json=body)
+
+    assert response.status_code == 201, response.text
+
+
+async def test_401_says_how_to_authenticate(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/v1/customers", headers={"Authorization": ""})
+    wrong = await client.get("/v1/customers", headers={"Authorization": "Bearer rk_nope_nope"})
+
+    assert missing.headers["www-authenticate"] == 'Bearer realm="receivables"'
+    assert wrong.headers["www-authenticate"] == (
+        'Bearer realm="receivables", error="invalid_token"'
+    )
+    for response in (missing, wrong):
+        assert response.json()["type"] == ProblemType.UNAUTHORIZED
+
+
+async def test_the_key_may_come_in_the_x_api_key_header(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    [(_, bearer)] = (await api_key_headers(session, Scope.READ)).items()
+
+    response = await client.get(
+        "/v1/customers",
+        headers={"Authorization": "", "X-API-Key": bearer.removeprefix("Bearer ")},
+    )
+
+    assert response.status_code == 200
+
+
+async def test_a_missing_scope_is_a_forbidden_problem(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    read_only = await api_key_headers(session, Scope.READ)
+
+    response = await client.post("/v1/customers", json=VALID, headers=read_only)
+
+    assert response.json()["type"] == ProblemType.FORBIDDEN
+    assert "www-authenticate" not in response.headers
+
+
+async def test_idempotency_key_problems_say_header(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await client.post("/v1/customers", json=VALID, headers={"Idempotency-Key": "k-9"})
+
+    reused = await client.post(
+        "/v1/customers", json={**VALID, "name": "Other"}, headers={"Idempotency-Key": "k-9"}
+    )
+    too_long = await client.post(
+        "/v1/customers", json=VALID, headers={"Idempotency-Key": "k" * 201}
+    )
+
+    for response in (reused, too_long):
+        assert response.status_code == 422
+        [error] = response.json()["errors"]
+        assert (error["field"], error["location"]) == ("Idempotency-Key", "header")
+    assert await customer_count(session) == 1

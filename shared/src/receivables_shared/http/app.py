@@ -11,6 +11,7 @@ from receivables_shared.clock import Clock, SystemClock
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.http import health
 from receivables_shared.http.middleware import RequestContextMiddleware
+from receivables_shared.http.openapi import install_openapi
 from receivables_shared.http.problems import install_problem_handlers
 from receivables_shared.service import ServiceDefinition
 from receivables_shared.settings import ServiceSettings
@@ -55,4 +56,5 @@ def create_app(
     if settings.role in ("all", "api"):
         for router in definition.routers:
             app.include_router(router, prefix=API_PREFIX)
+    install_openapi(app)
     return app

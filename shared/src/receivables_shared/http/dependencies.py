@@ -10,12 +10,18 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.auth.keys import Scope, find_api_key, grants
 from receivables_shared.auth.models import ApiKey
 from receivables_shared.clock import Clock
-from receivables_shared.http.problems import ProblemError
+from receivables_shared.http.problems import (
+    BEARER_CHALLENGE,
+    INVALID_KEY_CHALLENGE,
+    ProblemError,
+    ProblemType,
+)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -43,25 +49,43 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 class Unauthorized(ProblemError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(401, detail)
+    """401 with the challenge RFC 9110 asks for, so a client knows how to authenticate."""
+
+    def __init__(self, detail: str, *, challenge: str = BEARER_CHALLENGE) -> None:
+        super().__init__(
+            401, detail, type_=ProblemType.UNAUTHORIZED, headers={"WWW-Authenticate": challenge}
+        )
 
 
-def _presented_key(request: Request) -> str | None:
-    authorization = request.headers.get("authorization", "")
-    scheme, _, credential = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credential.strip():
-        return credential.strip()
-    return request.headers.get("x-api-key") or None
+# Declared as security schemes so the OpenAPI document has them (and /docs an Authorize button);
+# auto_error=False because either one is enough, and the 401 is ours (problem+json).
+bearer_api_key = HTTPBearer(
+    scheme_name="BearerApiKey",
+    bearerFormat="rk_<prefix>_<secret>",
+    description="An API key as a bearer token: `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKeyHeader",
+    description="The same API key in its own header, for clients that cannot send a bearer token.",
+    auto_error=False,
+)
 
 
-async def authenticate(request: Request, session: SessionDep) -> ApiKey:
-    secret = _presented_key(request)
-    if secret is None:
-        raise Unauthorized("An API key is required: send 'Authorization: Bearer <key>'.")
+async def authenticate(
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
+    header_key: Annotated[str | None, Depends(api_key_header)],
+) -> ApiKey:
+    secret = bearer.credentials.strip() if bearer is not None else header_key
+    if not secret:
+        raise Unauthorized(
+            "An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+        )
     key = await find_api_key(session, secret)
     if key is None:
-        raise Unauthorized("The API key is unknown or revoked.")
+        raise Unauthorized("The API key is unknown or revoked.", challenge=INVALID_KEY_CHALLENGE)
     return key
 
 
@@ -71,7 +95,9 @@ ApiKeyDep = Annotated[ApiKey, Depends(authenticate)]
 def require_scope(scope: Scope) -> Callable[[ApiKey], Coroutine[Any, Any, ApiKey]]:
     async def check(key: ApiKeyDep) -> ApiKey:
         if not grants(key, scope):
-            raise ProblemError(403, f"The API key lacks the '{scope}' scope.")
+            raise ProblemError(
+                403, f"The API key lacks the '{scope}' scope.", type_=ProblemType.FORBIDDEN
+            )
         return key
 
     return check

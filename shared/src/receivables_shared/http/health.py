@@ -22,7 +22,11 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/ready", response_model=None)
+@router.get(
+    "/health/ready",
+    response_model=None,
+    responses={503: {"description": "The database or the broker does not answer."}},
+)
 async def ready(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:

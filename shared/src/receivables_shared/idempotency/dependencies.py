@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select, update
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.auth.models import ApiKey
 from receivables_shared.http.dependencies import ApiKeyDep, SessionDep
-from receivables_shared.http.problems import ProblemError
+from receivables_shared.http.problems import ProblemError, ProblemType
 from receivables_shared.idempotency.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -85,10 +85,17 @@ class Idempotency:
             raise ProblemError(
                 422,
                 f"{HEADER} '{self.key}' was already used for a different request.",
+                type_=ProblemType.VALIDATION,
                 field=HEADER,
+                location="header",
             )
         if record.status_code is None:
-            raise ProblemError(409, f"The request with {HEADER} '{self.key}' is still running.")
+            raise ProblemError(
+                409,
+                f"The request with {HEADER} '{self.key}' is still running.",
+                field=HEADER,
+                location="header",
+            )
         return JSONResponse(
             record.response_body,
             status_code=record.status_code,
@@ -108,10 +115,24 @@ class Idempotency:
         return response
 
 
-async def get_idempotency(request: Request, session: SessionDep, api_key: ApiKeyDep) -> Idempotency:
-    key = request.headers.get(HEADER)
-    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ProblemError(422, f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", field=HEADER)
+async def get_idempotency(
+    request: Request,
+    session: SessionDep,
+    api_key: ApiKeyDep,
+    # A Header parameter: validated like any input (a problem naming the header) and declared in
+    # the OpenAPI document of every operation that takes it.
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            min_length=1,
+            max_length=MAX_KEY_LENGTH,
+            description="Your id for this request: a retry with the same key and body replays "
+            "the first answer and changes nothing.",
+            examples=["erp-order-4711"],
+        ),
+    ] = None,
+) -> Idempotency:
     return Idempotency(
         session, api_key, key, request.method, request.url.path, await request.body()
     )

@@ -3,21 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from receivables_shared.money import CurrencyCode
 from receivables_shared.pagination import Page
-
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["LV"])]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$"), Field(examples=["lv"])]
+from receivables_shared.reference_codes import CountryCode, CurrencyCode, LanguageCode
 
 
 class CustomerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    country: CountryCode = Field(description="ISO 3166-1 alpha-2")
-    language: LanguageCode = Field(description="ISO 639-1; letters go out in this language")
+    country: CountryCode
+    language: LanguageCode
     currency: CurrencyCode
     tax_id: Annotated[str, StringConstraints(max_length=64)] | None = None
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from receivables_shared.money import Amount, CurrencyCode
+from receivables_shared.money import Amount, CurrencyCode, Quantity
 
 
 class InvoiceLineCreate(BaseModel):
@@ -16,7 +16,7 @@ class InvoiceLineCreate(BaseModel):
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
     ]
-    quantity: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)] = Decimal(1)
+    quantity: Quantity = Decimal(1)
     unit_price: Annotated[Amount, Field(ge=0)]
 
 
