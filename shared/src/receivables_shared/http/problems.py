@@ -10,7 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from receivables_shared.db.faults import is_transient, sqlstate_of
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +114,30 @@ async def _unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 500, "The server failed to handle the request.")
 
 
+async def _database_busy_problem(request: Request, exc: Exception) -> JSONResponse:
+    """A lock or statement timeout (or another transient database fault) is a 503 to retry,
+    not a 500: the transaction was rolled back, so nothing changed."""
+    if not is_transient(exc):
+        return await _unexpected_problem(request, exc)
+    log.warning(
+        "database busy on %s %s (SQLSTATE %s)",
+        request.method,
+        request.url.path,
+        sqlstate_of(exc),
+        exc_info=exc,
+    )
+    return problem_response(
+        request,
+        503,
+        "The database is busy or unavailable (a lock or statement timed out); nothing was"
+        " changed. Retry the request shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(ProblemError, _service_problem)
+    app.add_exception_handler(DBAPIError, _database_busy_problem)
     app.add_exception_handler(Exception, _unexpected_problem)
