@@ -132,7 +132,7 @@ async def test_inbox_ids_go_after_the_retention_and_recent_duplicates_stay_absor
 )
 def test_the_inbox_must_outlive_every_redelivery(values: dict[str, float], field: str) -> None:
     with pytest.raises(ValidationError, match=f"must exceed {field}"):
-        ServiceSettings(**values)
+        ServiceSettings.model_validate(values)
 
 
 def test_the_default_retentions_keep_the_rule() -> None:
