@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from receivables_shared.events import InvoiceIssued
 from receivables_shared.events.asyncapi import main, render
 from receivables_shared.events.compatibility import compare_payloads, incompatible_changes
 
@@ -143,3 +144,11 @@ def test_make_asyncapi_writes_new_events_and_new_optional_fields(tmp_path: Path)
     assert main(["--write", str(path)]) == 0
 
     assert path.read_text(encoding="utf-8") == render()
+
+
+def test_a_new_version_class_keeps_the_event_name_in_its_ce_type() -> None:
+    class InvoiceIssuedV2(InvoiceIssued):
+        version = 2
+
+    assert InvoiceIssued.event_type() == "receivables.InvoiceIssued.v1"
+    assert InvoiceIssuedV2.event_type() == "receivables.InvoiceIssued.v2"
