@@ -36,9 +36,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Regenerate docs/asyncapi.yaml from the event catalogue.
+## Regenerate docs/asyncapi.yaml from the event catalogue (refuses incompatible changes).
 asyncapi: install
-	$(BIN)/python -m receivables_shared.events.asyncapi > docs/asyncapi.yaml
+	$(BIN)/python -m receivables_shared.events.asyncapi --write docs/asyncapi.yaml
 
 ## Benchmarks (see docs/benchmarks.md).
 bench: install

@@ -11,6 +11,11 @@ HTTP_LATENCY = Histogram(
     "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
 )
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox events published", ["service"])
+OUTBOX_PARKED = Counter(
+    "outbox_parked_total",
+    "Outbox rows the broker refused for good, parked with their error (alert on any increase)",
+    ["service"],
+)
 EVENTS_CONSUMED = Counter(
     "events_consumed_total", "Events applied by a consumer group", ["group", "event_type"]
 )

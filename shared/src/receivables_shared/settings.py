@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from receivables_shared.db.engine import with_database
+from receivables_shared.db.engine import Timeouts, with_database
 
 Role = Literal["all", "api", "worker"]
 
@@ -56,10 +56,63 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
     outbox_retention_hours: float = Field(default=24, gt=0)
+    outbox_backoff_max_seconds: float = Field(
+        default=30, gt=0, description="Longest pause of the relay between retries in an outage."
+    )
     idempotency_retention_hours: float = Field(default=24, gt=0)
+    kafka_topic_retention_hours: float = Field(
+        default=168,
+        gt=0,
+        description="The broker's retention.ms of the event topics (Kafka's default: 7 days).",
+    )
+    inbox_retention_hours: float = Field(
+        default=336,
+        gt=0,
+        description=(
+            "How long a consumer remembers an applied event id. Must exceed the topic retention"
+            " (a replay from the oldest offset) and the outbox retention (rows re-published)."
+        ),
+    )
+    # Per role: the API answers people and must fail fast; workers and jobs do batches.
+    api_statement_timeout_seconds: float = Field(default=5, ge=0)
+    api_lock_timeout_seconds: float = Field(default=2, ge=0)
+    api_idle_in_transaction_timeout_seconds: float = Field(default=10, ge=0)
+    worker_statement_timeout_seconds: float = Field(default=60, ge=0)
+    worker_lock_timeout_seconds: float = Field(default=10, ge=0)
+    worker_idle_in_transaction_timeout_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="The relay waits for broker acknowledgements inside its transaction.",
+    )
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+
+    @model_validator(mode="after")
+    def _inbox_outlives_every_redelivery(self) -> ServiceSettings:
+        # A duplicate is absorbed only while its id is still in the inbox: the broker may
+        # redeliver anything it still holds, the relay re-publishes any outbox row it still has.
+        for other in ("kafka_topic_retention_hours", "outbox_retention_hours"):
+            if self.inbox_retention_hours <= getattr(self, other):
+                raise ValueError(
+                    f"inbox_retention_hours ({self.inbox_retention_hours:g}) must exceed"
+                    f" {other} ({getattr(self, other):g}), or duplicates get through"
+                )
+        return self
+
+    def api_timeouts(self) -> Timeouts:
+        return Timeouts(
+            statement=self.api_statement_timeout_seconds,
+            lock=self.api_lock_timeout_seconds,
+            idle_in_transaction=self.api_idle_in_transaction_timeout_seconds,
+        )
+
+    def worker_timeouts(self) -> Timeouts:
+        return Timeouts(
+            statement=self.worker_statement_timeout_seconds,
+            lock=self.worker_lock_timeout_seconds,
+            idle_in_transaction=self.worker_idle_in_transaction_timeout_seconds,
+        )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

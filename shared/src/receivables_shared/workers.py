@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from receivables_shared.clock import Clock
 from receivables_shared.consumer.dead_letter import DeadLetterWriter
+from receivables_shared.consumer.inbox import purge_inbox
 from receivables_shared.consumer.runner import EventConsumer
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.idempotency.retention import purge_idempotency_keys
@@ -22,6 +23,17 @@ from receivables_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_SECONDS = 600
+
+
+async def housekeep(
+    relay: OutboxRelay, sessionmaker: SessionMaker, clock: Clock, settings: ServiceSettings
+) -> None:
+    """One round of forgetting: published outbox rows, old idempotency keys, old inbox ids."""
+    await relay.purge_published()
+    await purge_idempotency_keys(
+        sessionmaker, clock, timedelta(hours=settings.idempotency_retention_hours)
+    )
+    await purge_inbox(sessionmaker, clock, timedelta(hours=settings.inbox_retention_hours))
 
 
 class ServiceWorkers:
@@ -62,14 +74,13 @@ class ServiceWorkers:
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval_seconds,
             retention=timedelta(hours=settings.outbox_retention_hours),
+            backoff_max=settings.outbox_backoff_max_seconds,
         )
         self._tasks.append(asyncio.create_task(self._supervise("outbox-relay", relay.run)))
-        retention = timedelta(hours=settings.idempotency_retention_hours)
 
         async def housekeeping(stop: asyncio.Event) -> None:
             while not stop.is_set():
-                await relay.purge_published()
-                await purge_idempotency_keys(self.sessionmaker, self.clock, retention)
+                await housekeep(relay, self.sessionmaker, self.clock, settings)
                 await sleep_or_stop(stop, HOUSEKEEPING_INTERVAL_SECONDS)
 
         self._tasks.append(asyncio.create_task(self._supervise("housekeeping", housekeeping)))

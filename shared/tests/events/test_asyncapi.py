@@ -11,6 +11,7 @@ import yaml
 from receivables_shared.devstack.services import SERVICES
 from receivables_shared.events.asyncapi import build_document, render
 from receivables_shared.events.catalogue import CATALOGUE
+from receivables_shared.events.compatibility import incompatible_changes
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DOCUMENT_PATH = REPO_ROOT / "docs" / "asyncapi.yaml"
@@ -36,6 +37,12 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
         assert isinstance(node, dict) and key in node, f"{ref} does not resolve"
         node = node[key]
     return node
+
+
+def test_the_catalogue_keeps_every_committed_event_version_compatible() -> None:
+    committed = yaml.safe_load(DOCUMENT_PATH.read_text(encoding="utf-8"))
+    problems = incompatible_changes(committed, build_document())
+    assert problems == [], "a breaking change needs a new event version: " + "; ".join(problems)
 
 
 def test_the_committed_document_is_up_to_date() -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import Uuid, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from receivables_shared.clock import Clock
+from receivables_shared.db.engine import SessionMaker
 from receivables_shared.events.cloudevents import EventMeta
 
 # One statement per batch with array parameters: its compiled form is cached, unlike a
@@ -37,3 +40,32 @@ async def claim_new(
         },
     )
     return set(result.scalars())
+
+
+# In chunks, each its own short transaction: a purge after a busy week must not hold locks (or
+# run into the worker's statement_timeout) while it deletes millions of rows.
+_PURGE_CHUNK = text(
+    """
+    DELETE FROM inbox_events WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM inbox_events WHERE processed_at < :cutoff LIMIT :chunk
+    ))
+    """
+)
+
+
+async def purge_inbox(
+    sessionmaker: SessionMaker, clock: Clock, retention: timedelta, *, chunk: int = 10_000
+) -> int:
+    """Forget events applied longer ago than `retention`; returns how many rows went.
+
+    Safe only while nothing older can be delivered again: see ServiceSettings'
+    inbox_retention_hours rule (longer than the topic and the outbox retentions)."""
+    cutoff = clock.now() - retention
+    total = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            result = await session.execute(_PURGE_CHUNK, {"cutoff": cutoff, "chunk": chunk})
+        deleted = int(getattr(result, "rowcount", 0))
+        total += deleted
+        if deleted < chunk:
+            return total

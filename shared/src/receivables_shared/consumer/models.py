@@ -18,5 +18,8 @@ class InboxEvent(PlatformBase):
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     event_type: Mapped[str] = mapped_column(String(200))
     processed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.clock_timestamp()
+        # Indexed for housekeeping, which forgets rows older than the inbox retention.
+        DateTime(timezone=True),
+        server_default=func.clock_timestamp(),
+        index=True,
     )

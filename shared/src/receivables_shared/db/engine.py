@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,8 +21,36 @@ def with_database(server_url: str, database: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+@dataclass(frozen=True)
+class Timeouts:
+    """PostgreSQL's per-session limits, in seconds (0 = no limit). One stalled transaction holding
+    a row lock (the invoice counter) must make the others fail fast, not queue behind it."""
+
+    statement: float
+    lock: float
+    idle_in_transaction: float
+
+    def server_settings(self) -> dict[str, str]:
+        return {
+            "statement_timeout": f"{round(self.statement * 1000)}ms",
+            "lock_timeout": f"{round(self.lock * 1000)}ms",
+            "idle_in_transaction_session_timeout": f"{round(self.idle_in_transaction * 1000)}ms",
+        }
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, timeouts: Timeouts | None = None
+) -> AsyncEngine:
+    # Sent in the startup packet (asyncpg server_settings): every pooled connection has them,
+    # with no extra round trip and nothing a session could forget to SET.
+    connect_args = {"server_settings": timeouts.server_settings()} if timeouts else {}
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:

@@ -93,6 +93,49 @@ def create_platform_tables() -> None:
     )
 
 
+def park_refused_outbox_rows_and_index_inbox() -> None:
+    """0002: outbox rows the broker refuses for good are parked with their error; the inbox gets
+    an index on processed_at so housekeeping can purge it after its retention."""
+    op.add_column(
+        "outbox_events", sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True)
+    )
+    op.add_column("outbox_events", sa.Column("publish_error", sa.Text(), nullable=True))
+    op.drop_index("ix_outbox_events_unpublished", table_name="outbox_events")
+    op.create_index(
+        "ix_outbox_events_unpublished",
+        "outbox_events",
+        ["lane", "id"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL AND parked_at IS NULL"),
+    )
+    op.create_index(
+        "ix_outbox_events_parked",
+        "outbox_events",
+        ["partition_key"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL AND parked_at IS NOT NULL"),
+    )
+    op.create_index(
+        op.f("ix_inbox_events_processed_at"), "inbox_events", ["processed_at"], unique=False
+    )
+
+
+def unpark_outbox_rows_and_unindex_inbox() -> None:
+    """Undoes 0002. Parked rows become ordinary unpublished rows again."""
+    op.drop_index(op.f("ix_inbox_events_processed_at"), table_name="inbox_events")
+    op.drop_index("ix_outbox_events_parked", table_name="outbox_events")
+    op.drop_index("ix_outbox_events_unpublished", table_name="outbox_events")
+    op.create_index(
+        "ix_outbox_events_unpublished",
+        "outbox_events",
+        ["lane", "id"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.drop_column("outbox_events", "publish_error")
+    op.drop_column("outbox_events", "parked_at")
+
+
 def drop_platform_tables() -> None:
     op.drop_index(op.f("ix_idempotency_keys_created_at"), table_name="idempotency_keys")
     op.drop_table("idempotency_keys")

@@ -1,13 +1,20 @@
 """The AsyncAPI 3.0.0 document of every topic and event, generated from the catalogue.
 
-`make asyncapi` writes it to docs/asyncapi.yaml (`python -m receivables_shared.events.asyncapi`);
-a test fails while that file differs from `render()`. The output is deterministic: it depends only
-on the event catalogue and on the five service definitions (who consumes what), never on the clock.
+`make asyncapi` writes it to docs/asyncapi.yaml (`python -m receivables_shared.events.asyncapi
+--write docs/asyncapi.yaml`), and REFUSES (exit 1, naming the event version and field) when the
+catalogue changed an existing event version incompatibly (events/compatibility.py): that change
+must be a new version. A test fails while that file differs from `render()`, or breaks it.
+The output is deterministic: it depends only on the event catalogue and on the five service
+definitions (who consumes what), never on the clock.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -16,6 +23,7 @@ from receivables_shared.devstack.services import SERVICES
 from receivables_shared.events.base import TYPE_PREFIX, Event, dead_letter_topic_of, topic_of
 from receivables_shared.events.catalogue import CATALOGUE
 from receivables_shared.events.cloudevents import CONTENT_TYPE
+from receivables_shared.events.compatibility import incompatible_changes
 from receivables_shared.service import ServiceDefinition
 
 JsonObject = dict[str, Any]
@@ -340,5 +348,40 @@ def render() -> str:
     return yaml.dump(build_document(), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
+def write_checked(path: Path) -> list[str]:
+    """Write the document to `path` unless it breaks a version `path` already describes;
+    returns the incompatible changes (and then leaves the file untouched)."""
+    if path.exists():
+        committed = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if problems := incompatible_changes(committed, build_document()):
+            return problems
+    path.write_text(render(), encoding="utf-8")
+    return []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m receivables_shared.events.asyncapi")
+    parser.add_argument(
+        "--write", type=Path, help="write here, refusing incompatible changes to what it holds"
+    )
+    args = parser.parse_args(argv)
+    if args.write is None:
+        print(render(), end="")
+        return 0
+    if problems := write_checked(args.write):
+        print(
+            f"refusing to write {args.write}: incompatible change to a published event",
+            file=sys.stderr,
+        )
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        print(
+            "Keep the old version as it is and add a new version class (docs/events.md).",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    print(render(), end="")
+    sys.exit(main())

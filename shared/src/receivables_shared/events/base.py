@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import ClassVar
 
@@ -36,8 +37,13 @@ class Event(BaseModel):
     customer_id: uuid.UUID
 
     @classmethod
+    def event_name(cls) -> str:
+        """The name in ce_type: a new version's class (InvoiceIssuedV2) keeps the event's name."""
+        return re.sub(rf"V{cls.version}$", "", cls.__name__) if cls.version > 1 else cls.__name__
+
+    @classmethod
     def event_type(cls) -> str:
-        return f"{TYPE_PREFIX}.{cls.__name__}.v{cls.version}"
+        return f"{TYPE_PREFIX}.{cls.event_name()}.v{cls.version}"
 
     @classmethod
     def topic(cls) -> str:

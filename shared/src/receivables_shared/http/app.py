@@ -29,19 +29,31 @@ def create_app(
 ) -> FastAPI:
     settings = settings or definition.load_settings()
     clock = clock or SystemClock(settings.business_date)
-    engine = create_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size)
+    url = settings.resolved_database_url()
+    engine = create_engine(
+        url, pool_size=settings.database_pool_size, timeouts=settings.api_timeouts()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workers = None
+        # Workers get their own pool with their longer timeouts, also when ROLE=all runs both.
+        worker_engine = None
         if settings.role in ("all", "worker"):
-            workers = ServiceWorkers(definition, settings, app.state.sessionmaker, clock)
+            worker_engine = create_engine(
+                url, pool_size=settings.database_pool_size, timeouts=settings.worker_timeouts()
+            )
+            workers = ServiceWorkers(
+                definition, settings, create_sessionmaker(worker_engine), clock
+            )
             await workers.start()
         try:
             yield
         finally:
             if workers is not None:
                 await workers.stop()
+            if worker_engine is not None:
+                await worker_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(title=definition.title, version="0.1.0", lifespan=lifespan)

@@ -39,7 +39,10 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
     409: ("Conflict", "A request with the same Idempotency-Key is still running; retry later."),
     415: ("UnsupportedMediaType", "The body is not sent as application/json."),
     422: ("ValidationFailed", "A field is invalid; errors[] names each one and where it was."),
-    503: ("ServiceUnavailable", "The service cannot reach its database; retry after a moment."),
+    503: (
+        "ServiceUnavailable",
+        "The database is unavailable or busy (or a service it asks is); retry after a moment.",
+    ),
 }
 
 DESCRIPTION = """\

@@ -19,9 +19,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from receivables_shared.db.faults import is_transient
+from receivables_shared.db.faults import is_transient, sqlstate_of
 
 log = logging.getLogger(__name__)
 
@@ -321,12 +322,20 @@ async def _service_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
     if is_transient(exc):
-        # The database is away or overloaded: nobody's fault, and the same request can succeed.
-        log.warning("database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
+        # The database is away, overloaded, or a lock/statement timeout fired: nobody's fault,
+        # the transaction was rolled back, and the same request can succeed.
+        log.warning(
+            "database unavailable or busy on %s %s (SQLSTATE %s)",
+            request.method,
+            request.url.path,
+            sqlstate_of(exc),
+            exc_info=exc,
+        )
         return problem_response(
             request,
             503,
-            "The service cannot reach its database just now; retry shortly.",
+            "The service's database is unavailable or busy just now; nothing was changed. "
+            "Retry shortly.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -337,4 +346,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(ProblemError, _service_problem)
+    # Database errors are answered here, in Starlette's ExceptionMiddleware, so a transient one
+    # (lock or statement timeout, outage) is a clean 503 that is not re-raised to the server as
+    # a crash; the catch-all below still turns anything else into a logged 500.
+    app.add_exception_handler(SQLAlchemyError, _unexpected_problem)
+    app.add_exception_handler(OSError, _unexpected_problem)
     app.add_exception_handler(Exception, _unexpected_problem)

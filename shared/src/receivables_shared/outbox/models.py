@@ -38,13 +38,25 @@ class OutboxEvent(PlatformBase):
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Set when the broker refused the row for good (too large, invalid topic): the relay skips
+    #: it, and holds the later rows of its partition key behind it, until an operator re-queues
+    #: it (parked_at = NULL) or gives it up (DELETE). See docs/reliability-outbox.md.
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Why the broker refused it: exception type and message.
+    publish_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        # The relay only ever scans unpublished rows; keep that index tiny.
+        # The relay only ever scans rows waiting to be published; keep that index tiny.
         Index(
             "ix_outbox_events_unpublished",
             "lane",
             "id",
-            postgresql_where=published_at.is_(None),
+            postgresql_where=published_at.is_(None) & parked_at.is_(None),
+        ),
+        # Parked rows are rare: one probe per claimed row tells whether its key is held.
+        Index(
+            "ix_outbox_events_parked",
+            "partition_key",
+            postgresql_where=published_at.is_(None) & parked_at.is_not(None),
         ),
     )

@@ -6,8 +6,17 @@ random among the free ones, then claims those lanes' oldest rows (FOR UPDATE SKI
 relays work on different lanes at the same time, no row is published by two relays at once, and
 a customer's events are published by one relay at a time, in the order they were written.
 
-A relay that dies after publishing but before marking re-publishes the batch on the next claim;
-consumers' inboxes absorb those duplicates (at-least-once + idempotent consumers).
+Faults (docs/reliability-outbox.md):
+- a row the broker refuses for good (too large, illegal topic, any non-retriable answer for that
+  record) is PARKED with its error (parked_at, publish_error), counted and logged at ERROR. Its
+  customer's later rows are HELD behind it, so that customer's order is kept; the rest of the
+  lane carries on. An operator re-queues it (parked_at = NULL) or gives it up (DELETE);
+- a transient broker fault leaves the rows it hit unpublished; a database fault rolls the whole
+  batch back. Either way the relay backs off (exponentially, capped) and tries again.
+
+A relay that dies (or loses the database) after publishing but before marking re-publishes the
+batch on the next claim; consumers' inboxes absorb those duplicates (at-least-once + idempotent
+consumers). No row is ever lost: it is marked only after the broker acknowledged it.
 """
 
 from __future__ import annotations
@@ -15,32 +24,51 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, Text, delete, select, text, update
+from sqlalchemy import Row, Table, Text, delete, exists, select, text, update
 from sqlalchemy import cast as cast_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.clock import Clock
 from receivables_shared.db.engine import SessionMaker
+from receivables_shared.db.faults import is_transient
 from receivables_shared.events.cloudevents import encode_headers
-from receivables_shared.metrics import OUTBOX_PUBLISHED
+from receivables_shared.metrics import OUTBOX_PARKED, OUTBOX_PUBLISHED
+from receivables_shared.outbox.faults import describe, illegal_topic, refused_for_good
 from receivables_shared.outbox.models import LANES, OutboxEvent
 
 log = logging.getLogger(__name__)
 
 _outbox = cast(Table, OutboxEvent.__table__)
+_parked = _outbox.alias("parked")
 
-# Lanes with unpublished rows (one index probe each), in random order, locked as they are read
-# until `share` are held. The locks end with the transaction, after the batch is published and
-# marked.
+#: A parked row of the same key, still unpublished: the row must wait behind it.
+_HELD = exists().where(
+    _parked.c.partition_key == _outbox.c.partition_key,
+    _parked.c.published_at.is_(None),
+    _parked.c.parked_at.is_not(None),
+)
+
+# Lanes with rows ready to go (neither parked nor held behind a parked row), in random order,
+# locked as they are read until `share` are held. The locks end with the transaction, after the
+# batch is published and marked.
 _TAKE_LANES = text(
     f"""
     SELECT lane FROM (
         SELECT l.lane FROM generate_series(0, {LANES - 1}) AS l(lane)
         WHERE EXISTS (
-            SELECT 1 FROM outbox_events o WHERE o.lane = l.lane AND o.published_at IS NULL
+            SELECT 1 FROM outbox_events o
+            WHERE o.lane = l.lane AND o.published_at IS NULL AND o.parked_at IS NULL
+            AND NOT EXISTS (
+                SELECT 1 FROM outbox_events p
+                WHERE p.partition_key = o.partition_key
+                AND p.published_at IS NULL AND p.parked_at IS NOT NULL
+            )
         )
         ORDER BY random()
     ) AS busy
@@ -48,6 +76,17 @@ _TAKE_LANES = text(
     LIMIT :share
     """
 )
+
+
+class BrokerUnavailable(Exception):
+    """Some rows of the batch met a transient broker fault; they stay unpublished."""
+
+
+@dataclass
+class _Outcome:
+    published: list[int] = field(default_factory=list)
+    refused: list[tuple[Row[Any], BaseException]] = field(default_factory=list)
+    transient: BaseException | None = None
 
 
 class OutboxRelay:
@@ -61,6 +100,8 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
         retention: timedelta = timedelta(hours=24),
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
     ) -> None:
         self.service = service
         self.sessionmaker = sessionmaker
@@ -69,9 +110,14 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.retention = retention
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were published."""
+        """Publish one batch of ready rows; returns how many were published.
+
+        Rows refused for good are parked in the same transaction. Raises BrokerUnavailable
+        (after marking what did go out) when a transient broker fault kept rows back."""
         async with self.sessionmaker() as session, session.begin():
             lanes = list(
                 await session.scalars(
@@ -80,52 +126,118 @@ class OutboxRelay:
             )
             if not lanes:
                 return 0  # nothing to publish, or other relays hold the lanes with work
-            rows = (
-                await session.execute(
-                    select(
-                        _outbox.c.id,
-                        _outbox.c.event_id,
-                        _outbox.c.event_type,
-                        _outbox.c.topic,
-                        _outbox.c.partition_key,
-                        _outbox.c.source,
-                        _outbox.c.occurred_at,
-                        _outbox.c.correlation_id,
-                        # As text: the body goes out as stored, with no decode and re-encode.
-                        cast_(_outbox.c.payload, Text).label("body"),
-                    )
-                    .where(_outbox.c.published_at.is_(None), _outbox.c.lane.in_(lanes))
-                    .order_by(_outbox.c.id)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = await self._claim(session, lanes)
             if not rows:
                 return 0
-            deliveries = []
-            for row in rows:
-                headers = encode_headers(
-                    event_id=row.event_id,
-                    event_type=row.event_type,
-                    source=row.source,
-                    time=row.occurred_at,
-                    correlation_id=row.correlation_id,
+            outcome = await self._send(rows)
+            if outcome.published:
+                await session.execute(
+                    update(_outbox)
+                    .where(_outbox.c.id.in_(outcome.published))
+                    .values(published_at=self.clock.now())
                 )
-                body = row.body.encode()
-                deliveries.append(
-                    await self.producer.send(
-                        row.topic, value=body, key=row.partition_key.encode(), headers=headers
-                    )
+            for row, error in outcome.refused:
+                await session.execute(
+                    update(_outbox)
+                    .where(_outbox.c.id == row.id)
+                    .values(parked_at=self.clock.now(), publish_error=describe(error))
                 )
-            # Every message must be acknowledged by the broker before the rows are marked.
-            await asyncio.gather(*deliveries)
-            await session.execute(
-                update(_outbox)
-                .where(_outbox.c.id.in_([row.id for row in rows]))
-                .values(published_at=self.clock.now())
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(outcome.published))
+        self._report_parked(outcome.refused)
+        if outcome.transient is not None:
+            raise BrokerUnavailable(describe(outcome.transient)) from outcome.transient
+        return len(outcome.published)
+
+    async def _claim(self, session: AsyncSession, lanes: list[int]) -> Sequence[Row[Any]]:
+        result = await session.execute(
+            select(
+                _outbox.c.id,
+                _outbox.c.event_id,
+                _outbox.c.event_type,
+                _outbox.c.topic,
+                _outbox.c.partition_key,
+                _outbox.c.source,
+                _outbox.c.occurred_at,
+                _outbox.c.correlation_id,
+                # As text: the body goes out as stored, with no decode and re-encode.
+                cast_(_outbox.c.payload, Text).label("body"),
             )
-        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+            .where(
+                _outbox.c.published_at.is_(None),
+                _outbox.c.parked_at.is_(None),
+                _outbox.c.lane.in_(lanes),
+                ~_HELD,
+            )
+            .order_by(_outbox.c.id)
+            .limit(self.batch_size)
+            .with_for_update(of=_outbox, skip_locked=True)
+        )
+        return result.all()
+
+    async def _send(self, rows: Sequence[Row[Any]]) -> _Outcome:
+        """Send the rows in order and wait for every acknowledgement; sort out the answers."""
+        outcome = _Outcome()
+        # Keys with a refused row in this batch: their later rows wait (held), to keep order.
+        held: set[str] = set()
+        sent: list[tuple[Row[Any], asyncio.Future[Any]]] = []
+        for row in rows:
+            if row.partition_key in held:
+                continue
+            if (illegal := illegal_topic(row.topic)) is not None:
+                outcome.refused.append((row, illegal))
+                held.add(row.partition_key)
+                continue
+            headers = encode_headers(
+                event_id=row.event_id,
+                event_type=row.event_type,
+                source=row.source,
+                time=row.occurred_at,
+                correlation_id=row.correlation_id,
+            )
+            try:
+                delivery = await self.producer.send(
+                    row.topic,
+                    value=row.body.encode(),
+                    key=row.partition_key.encode(),
+                    headers=headers,
+                )
+            except Exception as error:
+                if refused_for_good(error):  # e.g. larger than max_request_size
+                    outcome.refused.append((row, error))
+                    held.add(row.partition_key)
+                    continue
+                outcome.transient = error  # broker away: the rest waits for the next round
+                break
+            sent.append((row, delivery))
+        # Every message must be acknowledged by the broker before its row is marked.
+        answers = await asyncio.gather(*(delivery for _, delivery in sent), return_exceptions=True)
+        for (row, _), answer in zip(sent, answers, strict=True):
+            if not isinstance(answer, BaseException):
+                outcome.published.append(row.id)
+            elif refused_for_good(answer):
+                # Later rows of this key may already be out: the broker refused this one after
+                # they were sent. Order for that key is then broken; see the docs.
+                outcome.refused.append((row, answer))
+            else:
+                outcome.transient = outcome.transient or answer
+        return outcome
+
+    def _report_parked(self, refused: Sequence[tuple[Row[Any], BaseException]]) -> None:
+        if not refused:
+            return
+        OUTBOX_PARKED.labels(self.service).inc(len(refused))
+        for row, error in refused:
+            log.error(
+                "outbox row %s (event %s, %s to %s) parked: the broker refused it for good: %s;"
+                " later events of key %s are held until it is re-queued or deleted",
+                row.id,
+                row.event_id,
+                row.event_type,
+                row.topic,
+                describe(error),
+                row.partition_key,
+                extra={"outbox_id": row.id, "event_id": str(row.event_id)},
+            )
 
     async def purge_published(self) -> None:
         """Forget rows published longer ago than the retention (called by housekeeping)."""
@@ -138,14 +250,22 @@ class OutboxRelay:
             )
 
     async def run(self, stop: asyncio.Event) -> None:
+        failures = 0
         while not stop.is_set():
             try:
                 published = await self.publish_pending()
-            except Exception:
-                # Broker or database away: the rows stay unpublished; try again shortly.
-                log.exception("outbox relay failed; retrying")
-                published = 0
-                await sleep_or_stop(stop, 1.0)
+                failures = 0
+            except Exception as error:
+                # Broker or database away: nothing was lost (unmarked rows go again); wait longer
+                # after each failure in a row, so an outage is not hammered.
+                failures += 1
+                pause = min(self.backoff_max, self.backoff_initial * 2 ** min(failures - 1, 16))
+                if isinstance(error, BrokerUnavailable) or is_transient(error):
+                    log.warning("outbox relay: %s; retrying in %.1f s", describe(error), pause)
+                else:
+                    log.exception("outbox relay failed; retrying in %.1f s", pause)
+                await sleep_or_stop(stop, pause)
+                continue
             if published == 0:
                 # Only when idle: a batch covers at most half the busy lanes, so a short batch
                 # does not mean the other lanes are empty.
