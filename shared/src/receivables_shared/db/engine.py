@@ -20,7 +20,14 @@ def with_database(server_url: str, database: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # hide_parameters: bound values (names, emails, amounts) stay out of error texts and logs.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
 #: CloudEvents type prefix: ce_type is "receivables.<EventName>.v<version>".
 TYPE_PREFIX = "receivables"
+
+
+def event_name_of(event_type: str) -> str | None:
+    """'receivables.InvoiceIssued.v2' -> 'InvoiceIssued'; None when not of that shape."""
+    prefix, _, rest = event_type.partition(".")
+    name, _, version = rest.rpartition(".v")
+    if prefix != TYPE_PREFIX or not name or not version.isdigit():
+        return None
+    return name
 
 
 def topic_of(service: str) -> str:
@@ -22,7 +31,12 @@ def dead_letter_topic_of(service: str) -> str:
 
 
 class Event(BaseModel):
-    """A fact from one service, keyed by customer so a customer's events stay in order."""
+    """A fact from one service, keyed by customer so a customer's events stay in order.
+
+    Written strictly (extra="forbid": a producer cannot send a field the catalogue does not
+    name), read tolerantly (`read_json` ignores fields this build does not know), so adding an
+    optional field is a compatible change that needs no new version.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,6 +48,11 @@ class Event(BaseModel):
     summary: ClassVar[str]
 
     customer_id: uuid.UUID
+
+    @classmethod
+    def read_json(cls, body: bytes) -> Self:
+        """Decode a received body; fields a newer producer added are ignored."""
+        return cls.model_validate_json(body, extra="ignore")
 
     @classmethod
     def event_type(cls) -> str:
