@@ -1,21 +1,11 @@
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from collections.abc import Awaitable, Callable
 
-import pytest_asyncio
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from receivables_shared.clock import SystemClock
-from receivables_shared.consumer import EventConsumer, HandlerContext
-from receivables_shared.consumer.dead_letter import DeadLetterWriter
-from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
+from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.events import InvoiceIssued
 from receivables_shared.kafka import create_consumer
 from receivables_shared.testing.helpers import eventually
@@ -25,97 +15,8 @@ from receivables_shared.testing.kafka import (
     read_for,
     read_topic,
     send_event,
-    started_producer,
 )
-from shared.tests.conftest import Effect
-
-CUSTOMER = uuid.uuid4()
-
-
-def create_event(number: str, customer_id: uuid.UUID = CUSTOMER) -> InvoiceIssued:
-    return InvoiceIssued(
-        customer_id=customer_id,
-        invoice_id=uuid.uuid4(),
-        number=number,
-        currency="EUR",
-        total=Decimal("10.00"),
-        issue_date=date(2026, 3, 2),
-        due_date=date(2026, 4, 1),
-    )
-
-
-@dataclass
-class Harness:
-    topic: str
-    dead_letter_topic: str
-    group: str
-    producer: AIOKafkaProducer
-    sessionmaker: SessionMaker
-    bootstrap: str
-    failures: dict[str, int] = field(default_factory=dict)  # invoice number -> failures left
-
-    async def handler(
-        self, session: AsyncSession, event: InvoiceIssued, context: HandlerContext
-    ) -> None:
-        session.add(Effect(event_id=context.meta.id, note=event.number))
-        await session.flush()
-        left = self.failures.get(event.number, 0)
-        if left:
-            self.failures[event.number] = left - 1
-            raise RuntimeError(f"handler refused {event.number}")
-
-    async def effects(self) -> list[str]:
-        async with self.sessionmaker() as session:
-            return list(await session.scalars(select(Effect.note).order_by(Effect.note)))
-
-    @asynccontextmanager
-    async def consuming(self, max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
-        """A group member consuming in the background while the block runs."""
-        kafka_consumer = create_consumer(
-            self.bootstrap, group_id=self.group, topics=[self.topic], session_timeout_ms=2000
-        )
-        await kafka_consumer.start()
-        consumer = EventConsumer(
-            group=self.group,
-            handlers={InvoiceIssued: self.handler},
-            sessionmaker=self.sessionmaker,
-            consumer=kafka_consumer,
-            dead_letters=DeadLetterWriter(
-                producer=self.producer, topic=self.dead_letter_topic, group=self.group
-            ),
-            clock=SystemClock(),
-            max_attempts=max_attempts,
-            retry_backoff=0.01,
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(consumer.run(stop))
-        try:
-            yield consumer
-        finally:
-            stop.set()
-            await task
-            await kafka_consumer.stop()
-
-    async def running(
-        self, until: Callable[[], Awaitable[object]], max_attempts: int = 3
-    ) -> EventConsumer:
-        async with self.consuming(max_attempts) as consumer:
-            await eventually(until)
-        return consumer
-
-
-@pytest_asyncio.fixture
-async def harness(sessionmaker: SessionMaker, kafka_bootstrap: str) -> AsyncIterator[Harness]:
-    producer = await started_producer(kafka_bootstrap)
-    yield Harness(
-        topic=await new_topic(kafka_bootstrap),
-        dead_letter_topic=await new_topic(kafka_bootstrap),
-        group=f"group-{uuid.uuid4().hex[:8]}",
-        producer=producer,
-        sessionmaker=sessionmaker,
-        bootstrap=kafka_bootstrap,
-    )
-    await producer.stop()
+from shared.tests.consumer.harness import Harness, create_event
 
 
 async def test_redelivered_event_is_applied_once(harness: Harness) -> None:

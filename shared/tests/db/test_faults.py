@@ -80,6 +80,16 @@ async def test_a_read_only_server_is_an_outage(faulty: FaultyDatabase, engine: A
     assert_outage(error, "25006")
 
 
+async def test_a_read_only_connection_is_not_reused_once_the_server_is_writable_again(
+    faulty: FaultyDatabase, engine: AsyncEngine
+) -> None:
+    await faulty.make_read_only()
+    assert_outage(await error_of(engine, INSERT_EFFECT, note="x"), "25006")
+    await faulty.heal()  # a writable primary again; the pool still held a read-only session
+
+    await error_free(engine, INSERT_EFFECT, note="written")
+
+
 async def test_a_session_killed_under_a_statement_is_an_outage(
     faulty: FaultyDatabase, engine: AsyncEngine
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -9,6 +10,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from receivables_shared.db.faults import drop_read_only_connections
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -21,13 +24,15 @@ def with_database(server_url: str, database: str) -> str:
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # hide_parameters: bound values (names, emails, amounts) stay out of error texts and logs.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         hide_parameters=True,
     )
+    event.listen(engine.sync_engine, "handle_error", drop_read_only_connections)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:

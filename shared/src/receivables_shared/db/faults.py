@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pydantic import ValidationError
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -81,6 +82,14 @@ def is_transient(error: BaseException) -> bool:
         if isinstance(current, PoolTimeoutError | DisconnectionError | OSError | TimeoutError):
             return True
     return False
+
+
+def drop_read_only_connections(context: ExceptionContext) -> None:
+    """`handle_error` hook: a session on a read-only server (a standby, a demoted primary after a
+    failover) stays read-only for its whole life, so pooled connections would keep failing after
+    the new primary is up. Treat it like a lost connection: the pool is emptied and reconnects."""
+    if sqlstate_of(context.original_exception) == "25006":
+        context.is_disconnect = True
 
 
 def is_contention(error: BaseException) -> bool:
