@@ -36,7 +36,7 @@ from receivables_shared.clock import Clock
 from receivables_shared.consumer.dead_letter import DeadLetter, DeadLetterReason, DeadLetterWriter
 from receivables_shared.consumer.inbox import claim_new
 from receivables_shared.db.engine import SessionMaker
-from receivables_shared.db.faults import describe, is_contention, is_transient
+from receivables_shared.db.faults import describe, is_contention, is_transient, safe_traceback
 from receivables_shared.events.base import Event, event_name_of
 from receivables_shared.events.cloudevents import (
     EventMeta,
@@ -153,7 +153,7 @@ class EventConsumer:
             delay = min(
                 self.outage_backoff * 2 ** (self._failed_fetches - 1), self.outage_backoff_max
             )
-        # describe(): the error text without bound values; the traceback only at DEBUG.
+        # describe(): the error without bound values; where it came from only at DEBUG.
         log.warning(
             "consumer %s: %s; rewinding %d partitions, retrying in %.2f s",
             self.group,
@@ -161,7 +161,7 @@ class EventConsumer:
             partitions,
             delay,
         )
-        log.debug("consumer %s fetch failed", self.group, exc_info=error)
+        log.debug("consumer %s fetch failed:\n%s", self.group, safe_traceback(error))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
 
@@ -249,7 +249,7 @@ class EventConsumer:
                         self.group,
                         reason,
                     )
-                    log.debug("event %s failed", item.received.meta.id, exc_info=error)
+                    log.debug("event %s failed:\n%s", item.received.meta.id, safe_traceback(error))
                     return DeadLetter(item.record, DeadLetterReason.FAILED, reason, attempt)
                 await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
         return None  # max_attempts < 1: nothing was tried

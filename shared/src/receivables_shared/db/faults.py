@@ -16,6 +16,7 @@ SQLAlchemy's own TimeoutError.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator
 
 from pydantic import ValidationError
@@ -119,6 +120,13 @@ def describe(error: BaseException) -> str:
         return f"{name}: {validation_summary(error)}"[:MAX_DESCRIPTION]
     first_line = str(error).splitlines()[0] if str(error) else ""
     return f"{name}: {first_line}"[:MAX_DESCRIPTION] if first_line else name
+
+
+def safe_traceback(error: BaseException) -> str:
+    """Where `error` was raised (file, line, code) and describe(error): a traceback for the logs
+    without the exception texts, which may quote bound values."""
+    frames = traceback.format_list(traceback.extract_tb(error.__traceback__))
+    return "".join(["Traceback (most recent call last):\n", *frames, describe(error)])
 
 
 def validation_summary(error: ValidationError) -> str:
