@@ -110,7 +110,7 @@ class EventConsumer:
         # An event name is handled when any of its versions has a handler (InvoiceIssued.v1
         # handled means InvoiceIssued.v2 must be parked, not skipped).
         self._handled_names = {event_name_of(cls.event_type()) for cls in self.handlers}
-        self._failed_fetches = 0
+        self._outage_retries = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -134,7 +134,7 @@ class EventConsumer:
                 self._rewind(partition, records[0].offset)
             await self._pause_after(error, stop, partitions=len(batches))
             return
-        self._failed_fetches = 0
+        self._outage_retries = 0
         try:
             await self.consumer.commit(
                 {partition: records[-1].offset + 1 for partition, records in batches.items()}
@@ -144,14 +144,14 @@ class EventConsumer:
             log.warning("offset commit failed (rebalance?)", exc_info=True)
 
     async def _pause_after(self, error: Exception, stop: asyncio.Event, *, partitions: int) -> None:
-        self._failed_fetches += 1
         if is_contention(error):
             # A lost deadlock or serialization race: the next try usually wins.
             delay = self.retry_backoff
         else:
             # An outage (or the broker refusing dead letters): back off, up to a ceiling.
+            self._outage_retries += 1
             delay = min(
-                self.outage_backoff * 2 ** (self._failed_fetches - 1), self.outage_backoff_max
+                self.outage_backoff * 2 ** (self._outage_retries - 1), self.outage_backoff_max
             )
         # describe(): the error without bound values; where it came from only at DEBUG.
         log.warning(
