@@ -170,7 +170,10 @@ def _dead_letter_message() -> JsonObject:
                 "dlq_original_offset": {**counter},
                 "dlq_attempts": {
                     **counter,
-                    "description": "How many times the handlers ran (1 for a malformed message).",
+                    "description": (
+                        "How many times the handlers ran (1 for a malformed message, 0 for an"
+                        " unknown version)."
+                    ),
                 },
             },
             "required": [
