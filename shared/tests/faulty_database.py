@@ -29,6 +29,7 @@ from shared.tests.conftest import EffectBase
 class FaultyDatabase:
     admin: AsyncEngine  # superuser, autocommit, on the server's `postgres` database
     url: str  # the role on the database: what the code under test connects with
+    owner_url: str  # the superuser on the database
     database: str
     role: str
 
@@ -44,6 +45,13 @@ class FaultyDatabase:
         await self._run(f'ALTER ROLE "{self.role}" SET default_transaction_read_only = on')
         await self.terminate_sessions()
 
+    async def forbid_login(self) -> None:
+        await self._run(f'ALTER ROLE "{self.role}" NOLOGIN')
+        await self.terminate_sessions()
+
+    async def revoke_privileges(self) -> None:
+        await self._run_in_database(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{self.role}"')
+
     async def terminate_sessions(self) -> None:
         await self._run(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -55,7 +63,18 @@ class FaultyDatabase:
             f'ALTER ROLE "{self.role}" CONNECTION LIMIT -1',
             f'ALTER DATABASE "{self.database}" ALLOW_CONNECTIONS true',
             f'ALTER ROLE "{self.role}" RESET default_transaction_read_only',
+            f'ALTER ROLE "{self.role}" LOGIN',
         )
+        await self._run_in_database(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{self.role}"')
+
+    async def _run_in_database(self, statement: str) -> None:
+        """As the superuser, in this database (grants are per database)."""
+        owner = create_async_engine(self.owner_url, isolation_level="AUTOCOMMIT")
+        try:
+            async with owner.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await owner.dispose()
 
     async def _run(self, *statements: str) -> None:
         async with self.admin.connect() as connection:
@@ -84,6 +103,7 @@ async def faulty_database(server_url: str) -> AsyncIterator[FaultyDatabase]:
         faulty = FaultyDatabase(
             admin=admin,
             url=role_url.render_as_string(hide_password=False),
+            owner_url=database_url,
             database=name,
             role=role,
         )

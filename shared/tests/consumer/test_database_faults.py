@@ -49,8 +49,10 @@ def at_least(n: int, counter: Callable[[], Awaitable[int]]) -> Callable[[], Awai
         (FaultyDatabase.refuse_role, "SQLSTATE 53300"),  # too many connections for role
         (FaultyDatabase.refuse_database, "SQLSTATE 55000"),  # ALLOW_CONNECTIONS false
         (FaultyDatabase.make_read_only, "SQLSTATE 25006"),  # a standby after a failover
+        (FaultyDatabase.forbid_login, "SQLSTATE 28000"),  # login revoked, credentials rotated
+        (FaultyDatabase.revoke_privileges, "SQLSTATE 42501"),  # a grant missing after a deploy
     ],
-    ids=["role-refused", "database-refused", "read-only"],
+    ids=["role-refused", "database-refused", "read-only", "login-revoked", "grant-missing"],
 )
 async def test_a_database_fault_dead_letters_no_event_and_every_effect_applies_once_after(
     faulty_harness: Harness,

@@ -70,6 +70,24 @@ async def test_a_database_refusing_connections_is_an_outage(
     assert_outage(error, "55000")  # database is not currently accepting connections
 
 
+async def test_a_role_that_may_no_longer_log_in_is_an_outage(
+    faulty: FaultyDatabase, engine: AsyncEngine
+) -> None:
+    await faulty.forbid_login()
+
+    error = await error_of(engine, "SELECT 1")
+
+    assert_outage(error, "28000")  # role is not permitted to log in: the credentials' fault
+
+
+async def test_a_missing_grant_is_an_outage(faulty: FaultyDatabase, engine: AsyncEngine) -> None:
+    await faulty.revoke_privileges()
+
+    error = await error_of(engine, INSERT_EFFECT, note="x")
+
+    assert_outage(error, "42501")  # permission denied: the deployment's fault, not the event's
+
+
 async def test_a_read_only_server_is_an_outage(faulty: FaultyDatabase, engine: AsyncEngine) -> None:
     await faulty.make_read_only()
 

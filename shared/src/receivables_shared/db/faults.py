@@ -27,6 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 #: SQLSTATE classes that are never the event's fault.
 TRANSIENT_CLASSES = (
     "08",  # connection exception
+    "28",  # invalid authorization: login revoked, password rotated before the secret was
     "53",  # insufficient resources: too many connections, disk full, out of memory
     "55",  # object not in prerequisite state: ALLOW_CONNECTIONS false, lock_timeout (55P03)
     "57",  # operator intervention: shutting down, starting up, admin shutdown, statement_timeout
@@ -44,6 +45,7 @@ CONTENTION_STATES = frozenset(
 TRANSIENT_STATES = CONTENTION_STATES | {
     "25006",  # read_only_sql_transaction: a standby after a failover
     "3D000",  # invalid_catalog_name: the database is being recreated
+    "42501",  # insufficient_privilege: a grant missing is the deployment's fault
 }
 
 #: Longest free text of an error description (a Kafka header, a log line).
