@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest_asyncio
 from sqlalchemy import String, Uuid
@@ -24,6 +25,9 @@ from receivables_shared.db.engine import (
 from receivables_shared.idempotency import models as _idempotency_models  # noqa: F401
 from receivables_shared.outbox import models as _outbox_models  # noqa: F401
 from receivables_shared.testing.service import run_database_prefix
+
+if TYPE_CHECKING:
+    from shared.tests.faulty_database import FaultyDatabase
 
 
 class EffectBase(DeclarativeBase):
@@ -59,3 +63,12 @@ async def sessionmaker(platform_engine: AsyncEngine) -> AsyncIterator[SessionMak
     async with platform_engine.begin() as connection:
         for table in (*PlatformBase.metadata.sorted_tables, *EffectBase.metadata.sorted_tables):
             await connection.execute(table.delete())
+
+
+@pytest_asyncio.fixture
+async def faulty(postgres_server_url: str) -> AsyncIterator[FaultyDatabase]:
+    """A database and role of the test's own, to break and heal (faulty_database.py)."""
+    from shared.tests.faulty_database import faulty_database  # it imports this module
+
+    async with faulty_database(postgres_server_url) as database:
+        yield database

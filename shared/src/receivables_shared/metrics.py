@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
+from receivables_shared.events.catalogue import EVENT_TYPES
+
+#: The event_type label of a type outside the catalogue: a producer must not be able to create
+#: one time series per made-up type.
+OTHER_EVENT_TYPE = "other"
+
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
 )
@@ -24,11 +30,13 @@ EVENTS_DUPLICATE = Counter(
 )
 EVENTS_UNKNOWN = Counter(
     "events_unknown_type_total",
-    "Events of a type this build does not know (a newer producer?), skipped",
+    "Events of a type this consumer group has no handler for, skipped",
     ["group", "event_type"],
 )
 EVENTS_DEAD_LETTERED = Counter(
-    "events_dead_lettered_total", "Events sent to the dead-letter topic", ["group"]
+    "events_dead_lettered_total",
+    "Events sent to the dead-letter topic, by reason (malformed, unknown-version, failed)",
+    ["group", "reason"],
 )
 EVENT_LAG = Histogram(
     "event_lag_seconds",
@@ -36,3 +44,8 @@ EVENT_LAG = Histogram(
     ["group"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+
+
+def event_type_label(event_type: str) -> str:
+    """The event_type label: a catalogue type as it is, anything else as `other`."""
+    return event_type if event_type in EVENT_TYPES else OTHER_EVENT_TYPE

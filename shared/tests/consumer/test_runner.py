@@ -1,23 +1,20 @@
 import asyncio
+import json
+import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from collections.abc import Awaitable, Callable
 
-import pytest_asyncio
-from aiokafka import AIOKafkaProducer, TopicPartition
+import pytest
+from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from receivables_shared.clock import SystemClock
-from receivables_shared.consumer import EventConsumer, HandlerContext
-from receivables_shared.consumer.dead_letter import DeadLetterWriter
-from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
+from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.events import InvoiceIssued
+from receivables_shared.events.cloudevents import encode_body
 from receivables_shared.kafka import create_consumer
+from receivables_shared.logging import JsonFormatter
 from receivables_shared.testing.helpers import eventually
 from receivables_shared.testing.kafka import (
     header,
@@ -25,97 +22,8 @@ from receivables_shared.testing.kafka import (
     read_for,
     read_topic,
     send_event,
-    started_producer,
 )
-from shared.tests.conftest import Effect
-
-CUSTOMER = uuid.uuid4()
-
-
-def create_event(number: str, customer_id: uuid.UUID = CUSTOMER) -> InvoiceIssued:
-    return InvoiceIssued(
-        customer_id=customer_id,
-        invoice_id=uuid.uuid4(),
-        number=number,
-        currency="EUR",
-        total=Decimal("10.00"),
-        issue_date=date(2026, 3, 2),
-        due_date=date(2026, 4, 1),
-    )
-
-
-@dataclass
-class Harness:
-    topic: str
-    dead_letter_topic: str
-    group: str
-    producer: AIOKafkaProducer
-    sessionmaker: SessionMaker
-    bootstrap: str
-    failures: dict[str, int] = field(default_factory=dict)  # invoice number -> failures left
-
-    async def handler(
-        self, session: AsyncSession, event: InvoiceIssued, context: HandlerContext
-    ) -> None:
-        session.add(Effect(event_id=context.meta.id, note=event.number))
-        await session.flush()
-        left = self.failures.get(event.number, 0)
-        if left:
-            self.failures[event.number] = left - 1
-            raise RuntimeError(f"handler refused {event.number}")
-
-    async def effects(self) -> list[str]:
-        async with self.sessionmaker() as session:
-            return list(await session.scalars(select(Effect.note).order_by(Effect.note)))
-
-    @asynccontextmanager
-    async def consuming(self, max_attempts: int = 3) -> AsyncIterator[EventConsumer]:
-        """A group member consuming in the background while the block runs."""
-        kafka_consumer = create_consumer(
-            self.bootstrap, group_id=self.group, topics=[self.topic], session_timeout_ms=2000
-        )
-        await kafka_consumer.start()
-        consumer = EventConsumer(
-            group=self.group,
-            handlers={InvoiceIssued: self.handler},
-            sessionmaker=self.sessionmaker,
-            consumer=kafka_consumer,
-            dead_letters=DeadLetterWriter(
-                producer=self.producer, topic=self.dead_letter_topic, group=self.group
-            ),
-            clock=SystemClock(),
-            max_attempts=max_attempts,
-            retry_backoff=0.01,
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(consumer.run(stop))
-        try:
-            yield consumer
-        finally:
-            stop.set()
-            await task
-            await kafka_consumer.stop()
-
-    async def running(
-        self, until: Callable[[], Awaitable[object]], max_attempts: int = 3
-    ) -> EventConsumer:
-        async with self.consuming(max_attempts) as consumer:
-            await eventually(until)
-        return consumer
-
-
-@pytest_asyncio.fixture
-async def harness(sessionmaker: SessionMaker, kafka_bootstrap: str) -> AsyncIterator[Harness]:
-    producer = await started_producer(kafka_bootstrap)
-    yield Harness(
-        topic=await new_topic(kafka_bootstrap),
-        dead_letter_topic=await new_topic(kafka_bootstrap),
-        group=f"group-{uuid.uuid4().hex[:8]}",
-        producer=producer,
-        sessionmaker=sessionmaker,
-        bootstrap=kafka_bootstrap,
-    )
-    await producer.stop()
+from shared.tests.consumer.harness import Harness, create_event
 
 
 async def test_redelivered_event_is_applied_once(harness: Harness) -> None:
@@ -148,6 +56,7 @@ async def test_malformed_message_is_dead_lettered_and_the_consumer_carries_on(
     assert header(parked[0], "dlq_consumer_group") == harness.group
     assert header(parked[0], "dlq_original_topic") == harness.topic
     assert "missing CloudEvents headers" in (header(parked[0], "dlq_error") or "")
+    assert header(parked[0], "dlq_reason") == "malformed"
 
 
 async def test_poison_event_is_parked_after_bounded_retries_and_others_apply_once(
@@ -165,6 +74,7 @@ async def test_poison_event_is_parked_after_bounded_retries_and_others_apply_onc
     parked = await read_topic(harness.bootstrap, harness.dead_letter_topic, lambda rs: len(rs) >= 1)
     assert header(parked[0], "dlq_attempts") == "3"
     assert "handler refused poison" in (header(parked[0], "dlq_error") or "")
+    assert header(parked[0], "dlq_reason") == "failed"
     assert InvoiceIssued.model_validate_json(parked[0].value or b"").number == "poison"
     assert harness.failures["poison"] == 1000 - 3 - 1  # one batch try, then three single tries
     assert consumer.group == harness.group
@@ -267,7 +177,126 @@ async def test_unknown_event_type_is_counted_and_skipped_not_parked(harness: Har
 
     skipped = REGISTRY.get_sample_value(
         "events_unknown_type_total",
-        {"group": harness.group, "event_type": "receivables.SomethingNew.v1"},
+        {"group": harness.group, "event_type": "other"},
     )
     assert skipped == 1
     assert await read_for(harness.bootstrap, harness.dead_letter_topic, seconds=1) == []
+
+
+def cloudevent_headers(
+    event_type: str, *, time: str = "2026-03-02T09:00:00+00:00", correlation_id: str | None = None
+) -> list[tuple[str, bytes]]:
+    headers = [
+        ("ce_id", str(uuid.uuid4()).encode()),
+        ("ce_type", event_type.encode()),
+        ("ce_source", b"/invoicing"),
+        ("ce_time", time.encode()),
+    ]
+    if correlation_id:
+        headers.append(("ce_correlationid", correlation_id.encode()))
+    return headers
+
+
+async def test_an_unknown_version_of_a_handled_event_is_parked_not_skipped(
+    harness: Harness,
+) -> None:
+    newer = create_event("v2").model_dump(mode="json") | {"discount": "1.00"}
+    await harness.producer.send_and_wait(
+        harness.topic,
+        value=json.dumps(newer).encode(),
+        key=b"k",
+        headers=cloudevent_headers("receivables.InvoiceIssued.v2"),
+    )
+    await send_event(harness.producer, harness.topic, create_event("v1"))
+
+    await harness.running(harness.effects_are("v1"))
+
+    parked = await harness.dead_letters()
+    assert len(parked) == 1
+    assert header(parked[0], "ce_type") == "receivables.InvoiceIssued.v2"
+    assert header(parked[0], "dlq_reason") == "unknown-version"
+    assert "InvoiceIssued.v2" in (header(parked[0], "dlq_error") or "")
+    assert json.loads(parked[0].value or b"") == newer  # replayable as it came
+
+
+async def test_a_naive_event_time_is_malformed_and_the_batch_carries_on(harness: Harness) -> None:
+    naive = create_event("naive")
+    await harness.producer.send_and_wait(
+        harness.topic,
+        value=encode_body(naive),
+        key=b"k",
+        headers=cloudevent_headers(naive.event_type(), time="2026-03-02T09:00:00"),
+    )
+    await send_event(harness.producer, harness.topic, create_event("aware"))
+
+    await harness.running(harness.effects_are("aware"))
+
+    parked = await harness.dead_letters()
+    assert [header(record, "dlq_reason") for record in parked] == ["malformed"]
+    assert "no UTC offset" in (header(parked[0], "dlq_error") or "")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT CAST(:value AS integer)",  # refused by asyncpg, quoting the value
+        "SELECT CAST(CAST(:value AS text) AS integer)",  # refused by PostgreSQL, quoting it
+    ],
+    ids=["driver", "server"],
+)
+async def test_personal_data_stays_out_of_dead_letter_headers_and_logs(
+    harness: Harness, caplog: pytest.LogCaptureFixture, statement: str
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="receivables_shared")
+    personal = "Jānis Bērziņš, jb@example.lv"
+
+    async def bind_a_personal_value(session: AsyncSession, event: InvoiceIssued) -> None:
+        await session.execute(text(statement), {"value": personal})
+
+    harness.step = bind_a_personal_value
+    await send_event(harness.producer, harness.topic, create_event("personal"))
+
+    async with harness.consuming(max_attempts=2):
+        parked = await harness.dead_letters()
+
+    error = header(parked[0], "dlq_error") or ""
+    assert error.startswith("DBAPIError: ")
+    assert personal not in error
+    assert "Bērziņš" not in caplog.text
+    assert header(parked[0], "dlq_reason") == "failed"
+
+
+async def test_each_handled_event_is_logged_at_debug_with_its_correlation_id(
+    harness: Harness,
+) -> None:
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    collect = Collect(logging.DEBUG)
+    collect.setFormatter(JsonFormatter("test"))
+    runner_log = logging.getLogger("receivables_shared.consumer.runner")
+    runner_log.addHandler(collect)
+    previous_level = runner_log.level
+    runner_log.setLevel(logging.DEBUG)
+    event = create_event("traced")
+    try:
+        await harness.producer.send_and_wait(
+            harness.topic,
+            value=encode_body(event),
+            key=b"k",
+            headers=cloudevent_headers(event.event_type(), correlation_id="req-42"),
+        )
+        await harness.running(harness.effects_are("traced"))
+    finally:
+        runner_log.removeHandler(collect)
+        runner_log.setLevel(previous_level)
+
+    handled = [json.loads(line) for line in lines if '"handling ' in line]
+    assert len(handled) == 1
+    assert handled[0]["level"] == "DEBUG"
+    assert handled[0]["correlation_id"] == "req-42"
+    assert handled[0]["event_type"] == "receivables.InvoiceIssued.v1"
+    assert uuid.UUID(handled[0]["event_id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -11,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from receivables_shared.db.faults import drop_read_only_connections
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -44,13 +47,17 @@ def create_engine(
     # Sent in the startup packet (asyncpg server_settings): every pooled connection has them,
     # with no extra round trip and nothing a session could forget to SET.
     connect_args = {"server_settings": timeouts.server_settings()} if timeouts else {}
-    return create_async_engine(
+    # hide_parameters: bound values (names, emails, amounts) stay out of error texts and logs.
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args=connect_args,
+        hide_parameters=True,
     )
+    event.listen(engine.sync_engine, "handle_error", drop_read_only_connections)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:

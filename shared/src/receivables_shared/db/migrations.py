@@ -30,7 +30,7 @@ def alembic_config(definition: ServiceDefinition, connection: Connection) -> Con
 
 
 async def upgrade_database(definition: ServiceDefinition, url: str) -> None:
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(url, poolclass=NullPool, hide_parameters=True)
     try:
         async with engine.begin() as connection:
             # Replicas starting together: one migrates, the others wait and then find nothing to do.
@@ -45,7 +45,7 @@ async def upgrade_database(definition: ServiceDefinition, url: str) -> None:
 
 
 async def autogenerate_revision(definition: ServiceDefinition, url: str, message: str) -> None:
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(url, poolclass=NullPool, hide_parameters=True)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(

@@ -53,8 +53,11 @@ transactional outbox. A consumer skips the events of a topic that it has no hand
 
 **Dead letters.** A consumer parks a message it cannot process (malformed, or still failing after
 its retries) on its own dead-letter topic `<service>.dlq`: the original key, body and headers,
-plus the headers `dlq_error`, `dlq_consumer_group`, `dlq_original_topic`,
-`dlq_original_partition`, `dlq_original_offset` and `dlq_attempts`.
+plus the headers `dlq_reason`, `dlq_error`, `dlq_consumer_group`, `dlq_original_topic`,
+`dlq_original_partition`, `dlq_original_offset` and `dlq_attempts`. A version of an event type
+that a consumer handles but cannot read yet (`InvoiceIssued.v2` at a consumer that knows v1) is
+parked too (`dlq_reason: unknown-version`), to be replayed after the consumer is upgraded.
+Consumers ignore fields they do not know, so adding an optional field needs no new version.
 """
 
 
@@ -151,9 +154,20 @@ def _dead_letter_message() -> JsonObject:
         "headers": {
             "type": "object",
             "properties": {
+                "dlq_reason": {
+                    "type": "string",
+                    "enum": ["malformed", "unknown-version", "failed"],
+                    "description": (
+                        "malformed: unreadable; unknown-version: replay after upgrading the"
+                        " consumer; failed: the handlers kept failing on it."
+                    ),
+                },
                 "dlq_error": {
                     "type": "string",
-                    "description": "Exception type and message, cut at 4000 bytes.",
+                    "description": (
+                        "Exception class and a short message without bound values (database"
+                        " errors: driver class, SQLSTATE, constraint), cut at 4000 bytes."
+                    ),
                 },
                 "dlq_consumer_group": {
                     "type": "string",
@@ -164,10 +178,14 @@ def _dead_letter_message() -> JsonObject:
                 "dlq_original_offset": {**counter},
                 "dlq_attempts": {
                     **counter,
-                    "description": "How many times the handlers ran (1 for a malformed message).",
+                    "description": (
+                        "How many times the handlers ran (1 for a malformed message, 0 for an"
+                        " unknown version)."
+                    ),
                 },
             },
             "required": [
+                "dlq_reason",
                 "dlq_error",
                 "dlq_consumer_group",
                 "dlq_original_topic",

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
 #: CloudEvents type prefix: ce_type is "receivables.<EventName>.v<version>".
 TYPE_PREFIX = "receivables"
+
+
+def event_name_of(event_type: str) -> str | None:
+    """'receivables.InvoiceIssued.v2' -> 'InvoiceIssued'; None when not of that shape."""
+    prefix, _, rest = event_type.partition(".")
+    name, _, version = rest.rpartition(".v")
+    if prefix != TYPE_PREFIX or not name or not version.isdigit():
+        return None
+    return name
 
 
 def topic_of(service: str) -> str:
@@ -23,7 +32,12 @@ def dead_letter_topic_of(service: str) -> str:
 
 
 class Event(BaseModel):
-    """A fact from one service, keyed by customer so a customer's events stay in order."""
+    """A fact from one service, keyed by customer so a customer's events stay in order.
+
+    Written strictly (extra="forbid": a producer cannot send a field the catalogue does not
+    name), read tolerantly (`read_json` ignores fields this build does not know), so adding an
+    optional field is a compatible change that needs no new version.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,6 +54,11 @@ class Event(BaseModel):
     def event_name(cls) -> str:
         """The name in ce_type: a new version's class (InvoiceIssuedV2) keeps the event's name."""
         return re.sub(rf"V{cls.version}$", "", cls.__name__) if cls.version > 1 else cls.__name__
+
+    @classmethod
+    def read_json(cls, body: bytes) -> Self:
+        """Decode a received body; fields a newer producer added are ignored."""
+        return cls.model_validate_json(body, extra="ignore")
 
     @classmethod
     def event_type(cls) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from receivables_shared.db.faults import validation_summary
 from receivables_shared.events.base import Event
 from receivables_shared.events.catalogue import EVENT_TYPES
 
@@ -21,7 +22,14 @@ class MalformedEvent(ValueError):
 
 
 class UnknownEventType(LookupError):
-    """A well-formed event of a type this build does not know (a newer producer): skipped."""
+    """A well-formed event of a type (or a version of a type) this build does not know.
+
+    The consumer skips a type it has no handler for and parks a version it cannot read of a type
+    it handles (runner.py); `event_type` says which."""
+
+    def __init__(self, event_type: str) -> None:
+        super().__init__(event_type)
+        self.event_type = event_type
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def decode(headers: Headers | None, body: bytes | None) -> ReceivedEvent:
             id=uuid.UUID(attributes["ce_id"]),
             type=attributes["ce_type"],
             source=attributes["ce_source"],
-            time=datetime.fromisoformat(attributes["ce_time"]),
+            time=_timestamp(attributes["ce_time"]),
             correlation_id=attributes.get("ce_correlationid"),
         )
     except ValueError as error:
@@ -93,7 +101,21 @@ def decode(headers: Headers | None, body: bytes | None) -> ReceivedEvent:
     if event_class is None:
         raise UnknownEventType(meta.type)
     try:
-        event = event_class.model_validate_json(body or b"")
-    except (ValueError, ValidationError) as error:
-        raise MalformedEvent(f"body is not a valid {meta.type}: {error}") from error
+        event = event_class.read_json(body or b"")
+    except ValidationError as error:
+        # Without the rejected inputs: they may be personal data, and this text is a DLQ header.
+        raise MalformedEvent(
+            f"body is not a valid {meta.type}: {validation_summary(error)}"
+        ) from error
+    except ValueError as error:
+        raise MalformedEvent(f"body is not a valid {meta.type}: {type(error).__name__}") from error
     return ReceivedEvent(meta=meta, event=event)
+
+
+def _timestamp(value: str) -> datetime:
+    """ce_time is an RFC 3339 timestamp, which always has an offset; a naive one is refused
+    rather than guessed (and naive times cannot be compared with the consumer's clock)."""
+    time = datetime.fromisoformat(value)
+    if time.tzinfo is None or time.utcoffset() is None:
+        raise ValueError(f"ce_time {value!r} has no UTC offset")
+    return time
