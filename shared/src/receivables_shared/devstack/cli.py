@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 api_key = typer.Typer(no_args_is_help=True, help="API keys on the platform `make run` started.")
 app.add_typer(api_key, name="api-key")
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 VarDir = Annotated[Path, typer.Option(help="The stack's files: logs, keys, state, PostgreSQL.")]
 Services = Annotated[
