@@ -46,7 +46,7 @@ from receivables_shared.devstack.state import (
     write_state,
 )
 from receivables_shared.kafka import ensure_topics
-from receivables_shared.services_registry import SERVICES, ServiceEntry
+from receivables_shared.services_registry import SERVICES, ServiceEntry, service_named
 from receivables_shared.settings import PlatformEnvironment
 
 
@@ -194,6 +194,8 @@ class Launcher:
             env = dict(extra_env)
             if embedded_broker:
                 env[f"{entry.env_prefix}KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+            if entry.name == "invoicing":
+                env.update(self._credit_policy_client_env(key))
             log_path = options.logs_dir / f"{entry.name}.log"
             start = partial(
                 start_service,
@@ -207,6 +209,18 @@ class Launcher:
         self._write_state(bootstrap, ready=False)
         wait_ready([*self.apis, *self.workers], give_up=lambda: self.signals > 0)
         self._write_state(bootstrap, ready=True)
+
+    def _credit_policy_client_env(self, key: str) -> dict[str, str]:
+        """Invoicing asks credit-policy for a customer whose CustomerCreated has not arrived yet
+        (read-your-writes); the dev key is valid on every service. The caller's variables win."""
+        credit_policy = service_named("credit-policy")
+        wanted = {
+            "INVOICING_CREDIT_POLICY_URL": (
+                f"http://127.0.0.1:{self.options.api_port(credit_policy)}"
+            ),
+            "INVOICING_CREDIT_POLICY_API_KEY": key,
+        }
+        return {name: value for name, value in wanted.items() if name not in os.environ}
 
     def _write_state(self, bootstrap: str, *, ready: bool) -> None:
         services = {}
