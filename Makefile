@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint format asyncapi bench clean
+.PHONY: install run demo reset api-key test lint format asyncapi bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,13 +13,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Start the whole platform on embedded PostgreSQL and broker (ARGS=--demo loads demo data).
-run: install
-	$(BIN)/python -m receivables_shared.devstack.run $(ARGS)
+DEVSTACK := $(BIN)/python -m receivables_shared.devstack
 
-## Same as run, and load the demo data set once everything is up.
+## Start the whole platform on embedded PostgreSQL and broker (ARGS=--demo loads demo data).
+## Ctrl-C stops it in order and loses no event (docs/dev-stack.md).
+run: install
+	$(DEVSTACK) run $(ARGS)
+
+## Same as run, and load the demo data set once everything is up (idempotent).
 demo: install
-	$(BIN)/python -m receivables_shared.devstack.run --demo
+	$(DEVSTACK) run --demo $(ARGS)
+
+## Wipe the local platform's data (var/: databases, logs, dev key); keeps .venv/.
+reset: install
+	$(DEVSTACK) reset
+
+## A key for all five services of the running `make run`: make api-key NAME=erp SCOPES=read,write
+api-key: install
+	$(DEVSTACK) api-key create --name $(or $(NAME),dev) --scopes $(or $(SCOPES),read)
 
 ## The whole test suite against real PostgreSQL and a real broker.
 test: install

@@ -1,24 +1,33 @@
-"""The command line every service shares: `python -m <package> migrate|serve|create-api-key|...`."""
+"""The command line every service shares (Typer):
+
+    python -m <package> migrate | serve | create-api-key | revoke-api-key | make-migration
+
+It uses the service's own settings (e.g. INVOICING_DATABASE_URL), as the service does. Against
+the platform `make run` started, use `python -m receivables_shared.devstack api-key ...`, which
+knows where make run put the databases.
+"""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated
 
+import typer
 import uvicorn
 
-from receivables_shared.auth.keys import issue_api_key, parse_scopes
+from receivables_shared.auth.keys import issue_api_key, parse_scopes, revoke_api_key
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.db.migrations import autogenerate_revision, upgrade_database
 from receivables_shared.http.app import create_app
 from receivables_shared.logging import configure_logging
 from receivables_shared.service import ServiceDefinition
+from receivables_shared.settings import ServiceSettings
 
 
-async def _create_api_key(definition: ServiceDefinition, name: str, scopes: str) -> str:
-    settings = definition.load_settings()
+async def _create_api_key(settings: ServiceSettings, name: str, scopes: str) -> str:
     engine = create_engine(settings.resolved_database_url(), pool_size=1)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
@@ -28,41 +37,88 @@ async def _create_api_key(definition: ServiceDefinition, name: str, scopes: str)
         await engine.dispose()
 
 
-def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {definition.migrations.split(':')[0]}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="apply database migrations")
-    commands.add_parser("serve", help="run the HTTP API and/or workers (see the ROLE setting)")
-    key = commands.add_parser("create-api-key", help="create an API key and print it once")
-    key.add_argument("--name", required=True)
-    key.add_argument("--scopes", default="read", help="comma-separated: read,write,admin")
-    revision = commands.add_parser("make-migration", help="autogenerate a migration from models")
-    revision.add_argument("-m", "--message", required=True)
-    args = parser.parse_args(argv)
+async def _revoke_api_key(settings: ServiceSettings, key: str) -> bool:
+    engine = create_engine(settings.resolved_database_url(), pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await revoke_api_key(session, key, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
 
-    settings = definition.load_settings()
-    configure_logging(definition.name, settings.log_level, json_lines=settings.log_json)
-    url = settings.resolved_database_url()
 
-    if args.command == "migrate":
-        asyncio.run(upgrade_database(definition, url))
-    elif args.command == "serve":
-        if settings.migrate_on_startup:
-            asyncio.run(upgrade_database(definition, url))
+def build_app(definition: ServiceDefinition) -> typer.Typer:
+    app = typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+        help=f"{definition.title}: migrations, server, API keys.",
+    )
+
+    def settings() -> ServiceSettings:
+        loaded = definition.load_settings()
+        configure_logging(definition.name, loaded.log_level, json_lines=loaded.log_json)
+        return loaded
+
+    @app.command()
+    def migrate() -> None:
+        """Apply this service's database migrations."""
+        loaded = settings()
+        asyncio.run(upgrade_database(definition, loaded.resolved_database_url()))
+
+    @app.command()
+    def serve() -> None:
+        """Run the HTTP API and/or the workers (see the ROLE setting)."""
+        loaded = settings()
+        if loaded.migrate_on_startup:
+            asyncio.run(upgrade_database(definition, loaded.resolved_database_url()))
         uvicorn.run(
-            create_app(definition, settings),
-            host=settings.host,
-            port=settings.port,
+            create_app(definition, loaded),
+            host=loaded.host,
+            port=loaded.port,
             log_config=None,
             access_log=False,
         )
-    elif args.command == "create-api-key":
+
+    @app.command("create-api-key")
+    def create_api_key(
+        name: Annotated[str, typer.Option(help="Who the key is for, e.g. erp-prod.")],
+        scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin.")] = "read",
+    ) -> None:
+        """Create an API key and print it once."""
         try:
-            secret = asyncio.run(_create_api_key(definition, args.name, args.scopes))
+            secret = asyncio.run(_create_api_key(settings(), name, scopes))
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
-            return 2
+            raise typer.Exit(2) from error
         print(secret)
-    elif args.command == "make-migration":
-        asyncio.run(autogenerate_revision(definition, url, args.message))
+
+    @app.command("revoke-api-key")
+    def revoke(
+        key: Annotated[str, typer.Argument(help="The key, or its public part rk_<prefix>.")],
+    ) -> None:
+        """Revoke an API key: requests with it are 401 from now on."""
+        if not asyncio.run(_revoke_api_key(settings(), key)):
+            print("error: no active key with that prefix", file=sys.stderr)
+            raise typer.Exit(1)
+        print("revoked", file=sys.stderr)
+
+    @app.command("make-migration")
+    def make_migration(
+        message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+    ) -> None:
+        """Autogenerate a migration from the models (against a database at the head)."""
+        loaded = settings()
+        asyncio.run(autogenerate_revision(definition, loaded.resolved_database_url(), message))
+
+    return app
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    package = definition.migrations.split(":")[0].rsplit(".", 1)[0]
+    try:
+        build_app(definition)(
+            args=list(argv) if argv is not None else None, prog_name=f"python -m {package}"
+        )
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
     return 0

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -74,3 +75,27 @@ async def find_api_key(session: AsyncSession, secret: str) -> ApiKey | None:
 
 def grants(key: ApiKey, scope: Scope) -> bool:
     return Scope.ADMIN in key.scopes or scope in key.scopes
+
+
+def public_prefix(key_or_prefix: str) -> str:
+    """The lookup prefix of a full key (`rk_<prefix>_<secret>`), its public part
+    (`rk_<prefix>`) or the prefix itself."""
+    parts = key_or_prefix.split("_")
+    if len(parts) >= 2 and parts[0] == KEY_MARK:
+        return parts[1]
+    return key_or_prefix
+
+
+async def revoke_api_key(session: AsyncSession, key_or_prefix: str, *, now: datetime) -> bool:
+    """Revoke an active key named by `public_prefix`; False if none matches. The row stays, so
+    the key's use can still be traced afterwards."""
+    key = await session.scalar(
+        select(ApiKey).where(
+            ApiKey.prefix == public_prefix(key_or_prefix), ApiKey.revoked_at.is_(None)
+        )
+    )
+    if key is None:
+        return False
+    key.revoked_at = now
+    await session.flush()
+    return True

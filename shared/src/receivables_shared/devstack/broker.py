@@ -15,15 +15,23 @@ from receivables_shared.devstack.network import free_port, port_answers, wait_fo
 
 
 class EmbeddedBroker:
-    def __init__(self, *, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self, *, port: int | None = None, log_path: Path | None = None, own_session: bool = False
+    ) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.log_path = log_path
+        #: In a session of its own, Ctrl-C in the terminal does not reach it: its owner stops it.
+        self.own_session = own_session
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def start(self) -> EmbeddedBroker:
         if port_answers(self.host, self.port):
@@ -43,6 +51,7 @@ class EmbeddedBroker:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=self.own_session,
         )
         wait_for_port(self.host, self.port)
         if self._process.poll() is not None:

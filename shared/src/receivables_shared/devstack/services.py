@@ -1,29 +1,5 @@
-"""The five services as the dev launcher, the demo and the end-to-end tests know them."""
+"""Kept for older imports: the list of services lives in receivables_shared.services_registry."""
 
-from __future__ import annotations
+from receivables_shared.services_registry import SERVICES, ServiceEntry
 
-import importlib
-from dataclasses import dataclass
-
-from receivables_shared.service import ServiceDefinition
-
-
-@dataclass(frozen=True)
-class ServiceEntry:
-    package: str
-    env_prefix: str
-    port: int
-
-    def definition(self) -> ServiceDefinition:
-        module = importlib.import_module(f"{self.package}.definition")
-        definition: ServiceDefinition = module.SERVICE
-        return definition
-
-
-SERVICES: tuple[ServiceEntry, ...] = (
-    ServiceEntry("credit_policy", "CREDIT_POLICY_", 8001),
-    ServiceEntry("invoicing", "INVOICING_", 8002),
-    ServiceEntry("collection", "COLLECTIONS_", 8003),
-    ServiceEntry("notifications", "NOTIFICATIONS_", 8004),
-    ServiceEntry("analytics", "ANALYTICS_", 8005),
-)
+__all__ = ["SERVICES", "ServiceEntry"]

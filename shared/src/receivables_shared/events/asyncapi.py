@@ -19,12 +19,12 @@ from typing import Any
 
 import yaml
 
-from receivables_shared.devstack.services import SERVICES
 from receivables_shared.events.base import TYPE_PREFIX, Event, dead_letter_topic_of, topic_of
 from receivables_shared.events.catalogue import CATALOGUE
 from receivables_shared.events.cloudevents import CONTENT_TYPE
 from receivables_shared.events.compatibility import incompatible_changes
 from receivables_shared.service import ServiceDefinition
+from receivables_shared.services_registry import SERVICES
 
 JsonObject = dict[str, Any]
 
