@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from receivables_shared.clock import DEFAULT_BUSINESS_TIMEZONE
 from receivables_shared.db.engine import with_database
+from receivables_shared.http.limits import DEFAULT_MAX_BODY_BYTES
 
 Role = Literal["all", "api", "worker"]
 
@@ -53,6 +56,15 @@ class ServiceSettings(BaseSettings):
     business_date: date | None = Field(
         default=None, description="Pins the clock's business date (simulations, replays)."
     )
+    business_timezone: str = Field(
+        default=DEFAULT_BUSINESS_TIMEZONE,
+        description="IANA zone of the seller: the business date is the date there.",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=0,
+        description="Largest request body a route accepts unless it sets its own limit.",
+    )
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
     outbox_retention_hours: float = Field(default=24, gt=0)
@@ -60,6 +72,19 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def business_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from receivables_shared.auth.keys import Scope, find_api_key, grants
 from receivables_shared.auth.models import ApiKey
 from receivables_shared.clock import Clock
+from receivables_shared.http.authentication import STATE_KEY, presented_key
 from receivables_shared.http.problems import ProblemError
 
 
@@ -47,16 +48,12 @@ class Unauthorized(ProblemError):
         super().__init__(401, detail)
 
 
-def _presented_key(request: Request) -> str | None:
-    authorization = request.headers.get("authorization", "")
-    scheme, _, credential = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credential.strip():
-        return credential.strip()
-    return request.headers.get("x-api-key") or None
-
-
 async def authenticate(request: Request, session: SessionDep) -> ApiKey:
-    secret = _presented_key(request)
+    # The request middleware has already checked the key, before the body was read.
+    found = getattr(request.state, STATE_KEY, None)
+    if isinstance(found, ApiKey):
+        return found
+    secret = presented_key(request.headers)
     if secret is None:
         raise Unauthorized("An API key is required: send 'Authorization: Bearer <key>'.")
     key = await find_api_key(session, secret)
