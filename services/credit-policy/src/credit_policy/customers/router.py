@@ -42,7 +42,7 @@ async def list_customers(
     session: SessionDep,
     _: ReadKeyDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # PostgreSQL takes no larger
 ) -> CustomerPage:
     customers = await service.list_customers(session, limit=limit, offset=offset)
     items = [CustomerRead.model_validate(c) for c in customers]
