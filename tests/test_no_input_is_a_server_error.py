@@ -68,9 +68,13 @@ async def no_rows(session: AsyncSession) -> dict[str, Any]:
 SEEDS: dict[str, Callable[[AsyncSession], Awaitable[dict[str, Any]]]] = {
     "invoicing": seed_known_customer
 }
-#: Values the OpenAPI document cannot describe (a currency must be a real ISO 4217 code); half
-#: the generated bodies take them, so that generation reaches the database with the rest.
-KNOWN_GOOD = {"currency": "EUR"}
+#: Values the OpenAPI document describes too loosely for generated ones to pass (a currency must
+#: be a real ISO 4217 code, an amount a decimal with cents). Half the generated bodies take them,
+#: so that generation reaches the service and the database with the other fields.
+KNOWN_GOOD: dict[str, Any] = {
+    "currency": "EUR",
+    "lines": [{"description": "Pallets", "quantity": "2", "unit_price": "600.25"}],
+}
 
 
 @asynccontextmanager
