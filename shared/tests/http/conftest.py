@@ -7,8 +7,7 @@ from typing import ClassVar
 
 import httpx
 import pytest_asyncio
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,8 +42,9 @@ async def boom() -> None:
 
 
 @probe.get("/items/{item_id}")
-async def read_item(item_id: int, key: ApiKeyDep) -> dict[str, object]:
-    return {"item_id": item_id, "key": key.name}
+async def read_item(item_id: int, key: ApiKeyDep, request: Request) -> dict[str, object]:
+    # The very object the gate found: the dependency did not look the key up again.
+    return {"item_id": item_id, "key": key.name, "from_gate": key is request.state.api_key}
 
 
 @probe.post("/notes")
@@ -57,11 +57,6 @@ async def upload(request: Request, _: ApiKeyDep) -> dict[str, int]:
     return {"received": len(await request.body())}
 
 
-@probe.post("/unread")
-async def ignores_its_body(_: ApiKeyDep) -> Response:
-    return Response(status_code=204)
-
-
 PROBE = ServiceDefinition(
     name="probe",
     title="Probe",
@@ -72,17 +67,29 @@ PROBE = ServiceDefinition(
 )
 
 
-async def client_for(
-    engine: AsyncEngine, bootstrap: str, headers: dict[str, str] | None = None
-) -> httpx.AsyncClient:
+def probe_app(engine: AsyncEngine, bootstrap: str) -> FastAPI:
     settings = ProbeSettings(
         database_url=engine.url.render_as_string(hide_password=False),
         kafka_bootstrap_servers=bootstrap,
         role="api",
     )
-    app = create_app(PROBE, settings)
+    return create_app(PROBE, settings)
+
+
+def client_of(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://probe", headers=headers)
+
+
+async def client_for(engine: AsyncEngine, bootstrap: str) -> httpx.AsyncClient:
+    return client_of(probe_app(engine, bootstrap))
+
+
+@pytest_asyncio.fixture
+async def app(platform_engine: AsyncEngine, kafka_bootstrap: str) -> AsyncIterator[FastAPI]:
+    app = probe_app(platform_engine, kafka_bootstrap)
+    yield app
+    await app.state.engine.dispose()
 
 
 @pytest_asyncio.fixture
@@ -94,17 +101,12 @@ async def secret(sessionmaker: SessionMaker) -> str:
 
 
 @pytest_asyncio.fixture
-async def client(
-    platform_engine: AsyncEngine, kafka_bootstrap: str, secret: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {secret}"}
-    async with await client_for(platform_engine, kafka_bootstrap, headers) as client:
+async def client(app: FastAPI, secret: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_of(app, {"Authorization": f"Bearer {secret}"}) as client:
         yield client
 
 
 @pytest_asyncio.fixture
-async def anonymous(
-    platform_engine: AsyncEngine, kafka_bootstrap: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with await client_for(platform_engine, kafka_bootstrap) as client:
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_of(app) as client:
         yield client

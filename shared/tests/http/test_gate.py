@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
+from fastapi import FastAPI
 
+from receivables_shared.auth.models import ApiKey
+from receivables_shared.http.authentication import ApiKeyFinder
 from receivables_shared.http.limits import DEFAULT_MAX_BODY_BYTES
 from shared.tests.http.conftest import UPLOAD_LIMIT
 
@@ -80,10 +83,22 @@ async def test_public_paths_need_no_key(anonymous: httpx.AsyncClient) -> None:
         assert response.status_code == 200, path
 
 
-async def test_the_dependency_gets_the_key_the_gate_found(client: httpx.AsyncClient) -> None:
+async def test_the_key_is_looked_up_once_and_handed_to_the_dependency(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    finder: ApiKeyFinder = app.state.api_key_finder
+    lookups: list[str] = []
+
+    async def counting(secret: str) -> ApiKey | None:
+        lookups.append(secret)
+        return await finder(secret)
+
+    app.state.api_key_finder = counting
+
     response = await client.get("/v1/items/7")
 
-    assert response.json() == {"item_id": 7, "key": "probe-client"}
+    assert response.json() == {"item_id": 7, "key": "probe-client", "from_gate": True}
+    assert len(lookups) == 1
 
 
 async def test_an_announced_body_over_the_limit_is_413_before_it_is_read(
