@@ -15,6 +15,9 @@ from typing import Any
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
+#: One line per HTTP request, written by the request middleware.
+access_log = logging.getLogger("receivables.access")
+
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
     "color_message",  # uvicorn duplicates its message with ANSI colours
@@ -42,6 +45,36 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def log_access(
+    *,
+    method: str,
+    route: str,
+    status: int,
+    duration_seconds: float,
+    request_id: str,
+    api_key_name: str | None,
+) -> None:
+    """The request's outcome with its id, so a request can be followed across services.
+
+    The key's name, never the key: log lines travel further than secrets may."""
+    duration_ms = round(duration_seconds * 1000, 1)
+    access_log.info(
+        "%s %s %s %.1f ms",
+        method,
+        route,
+        status,
+        duration_ms,
+        extra={
+            "http_method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            "request_id": request_id,
+            "api_key_name": api_key_name,
+        },
+    )
 
 
 def configure_logging(service: str, level: str = "INFO", *, json_lines: bool = True) -> None:

@@ -10,6 +10,18 @@ from receivables_shared.events.catalogue import EVENT_TYPES
 #: one time series per made-up type.
 OTHER_EVENT_TYPE = "other"
 
+# Label values come from a fixed set: every new value is a new time series kept for ever, so a
+# client inventing methods or paths must not be able to create them.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+#: The route label of a request no route matched (404).
+UNMATCHED_ROUTE = "unmatched"
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else OTHER_METHOD
+
+
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
 )

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from receivables_shared.clock import DEFAULT_BUSINESS_TIMEZONE
 from receivables_shared.db.engine import Timeouts, with_database
+from receivables_shared.http.limits import DEFAULT_MAX_BODY_BYTES
 
 Role = Literal["all", "api", "worker"]
 
@@ -52,6 +55,15 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     business_date: date | None = Field(
         default=None, description="Pins the clock's business date (simulations, replays)."
+    )
+    business_timezone: str = Field(
+        default=DEFAULT_BUSINESS_TIMEZONE,
+        description="IANA zone of the seller: the business date is the date there.",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=0,
+        description="Largest request body a route accepts unless it sets its own limit.",
     )
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
@@ -113,6 +125,19 @@ class ServiceSettings(BaseSettings):
             lock=self.worker_lock_timeout_seconds,
             idle_in_transaction=self.worker_idle_in_transaction_timeout_seconds,
         )
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def business_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,70 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import ClassVar
 
 import httpx
-import pytest_asyncio
-from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from receivables_shared.db.base import make_metadata
-from receivables_shared.http.app import create_app
 from receivables_shared.logging import JsonFormatter, correlation_id
-from receivables_shared.service import ServiceDefinition
-from receivables_shared.settings import ServiceSettings
+from shared.tests.http.conftest import client_for
 
 
-class ProbeSettings(ServiceSettings):
-    database_name: ClassVar[str] = "test_shared_main"
-
-
-failing = APIRouter()
-
-
-@failing.get("/boom")
-async def boom() -> None:
-    raise RuntimeError("kaput")
-
-
-PROBE = ServiceDefinition(
-    name="probe",
-    title="Probe",
-    settings_class=ProbeSettings,
-    metadata=make_metadata(),
-    migrations="unused:migrations",
-    routers=[failing],
-)
-
-
-async def client_for(engine: AsyncEngine, bootstrap: str) -> httpx.AsyncClient:
-    settings = ProbeSettings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        kafka_bootstrap_servers=bootstrap,
-        role="api",
-    )
-    app = create_app(PROBE, settings)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://probe")
-
-
-@pytest_asyncio.fixture
-async def client(
-    platform_engine: AsyncEngine, kafka_bootstrap: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with await client_for(platform_engine, kafka_bootstrap) as client:
-        yield client
-
-
-async def test_liveness_needs_no_credential(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health/live")
+async def test_liveness_needs_no_credential(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get("/health/live")
 
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-async def test_ready_checks_the_database_and_the_broker(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health/ready")
+async def test_ready_checks_the_database_and_the_broker(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get("/health/ready")
 
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "broker": "ok"}

@@ -18,12 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from receivables_shared.db.base import make_metadata
+from receivables_shared.db.engine import SessionMaker
 from receivables_shared.http.app import create_app
 from receivables_shared.http.dependencies import SessionDep
 from receivables_shared.http.problems import InvalidField, ProblemType, problem_response
 from receivables_shared.money import Amount, CurrencyCode, Quantity
 from receivables_shared.service import ServiceDefinition
 from receivables_shared.settings import ServiceSettings
+from receivables_shared.testing.helpers import api_key_headers
 
 
 class ProbeSettings(ServiceSettings):
@@ -83,7 +85,11 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest_asyncio.fixture
-async def client(platform_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    platform_engine: AsyncEngine, sessionmaker: SessionMaker
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with sessionmaker() as session, session.begin():
+        headers = await api_key_headers(session)
     settings = ProbeSettings(
         database_url=platform_engine.url.render_as_string(hide_password=False),
         kafka_bootstrap_servers="127.0.0.1:1",
@@ -91,7 +97,9 @@ async def client(platform_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClien
     )
     app = create_app(PROBE, settings)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://probe", headers=headers
+    ) as client:
         yield client
     await app.state.engine.dispose()
 
@@ -261,11 +269,15 @@ async def test_a_database_that_gives_up_is_a_503_with_retry_after(
 
 
 async def test_a_database_that_is_away_is_a_503_too() -> None:
-    # Nothing listens on port 1: the connection is refused, as when PostgreSQL is down.
+    # Nothing listens on port 1: the connection is refused, as when PostgreSQL is down. Even the
+    # key cannot be checked, and that too is a 503, not a 401 or a 500.
+    headers = {"Authorization": "Bearer rk_probe_secret"}
     settings = ProbeSettings(database_url="postgresql+asyncpg://postgres@127.0.0.1:1/x", role="api")
     app = create_app(PROBE, settings)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://probe", headers=headers
+    ) as client:
         response = await client.get("/v1/things/reports/slow")
     await app.state.engine.dispose()
 
@@ -274,8 +286,10 @@ async def test_a_database_that_is_away_is_a_503_too() -> None:
 
 
 async def test_an_unexpected_error_is_a_500_of_type_internal(
-    platform_engine: AsyncEngine,
+    platform_engine: AsyncEngine, sessionmaker: SessionMaker
 ) -> None:
+    async with sessionmaker() as session, session.begin():
+        headers = await api_key_headers(session)
     # The probe of test_app.py has /v1/boom; this one relies on a missing table instead.
     settings = ProbeSettings(
         database_url=platform_engine.url.render_as_string(hide_password=False),
@@ -300,7 +314,9 @@ async def test_an_unexpected_error_is_a_500_of_type_internal(
         settings,
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://probe", headers=headers
+    ) as client:
         response = await client.get("/v1/broken")
     await app.state.engine.dispose()
 

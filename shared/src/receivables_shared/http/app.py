@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from receivables_shared.clock import Clock, SystemClock
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.http import health
+from receivables_shared.http.authentication import api_key_finder
 from receivables_shared.http.middleware import RequestContextMiddleware
 from receivables_shared.http.openapi import install_openapi
 from receivables_shared.http.problems import install_problem_handlers
@@ -28,7 +29,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or definition.load_settings()
-    clock = clock or SystemClock(settings.business_date)
+    clock = clock or SystemClock(settings.business_date, zone=settings.business_zone)
     url = settings.resolved_database_url()
     engine = create_engine(
         url, pool_size=settings.database_pool_size, timeouts=settings.api_timeouts()
@@ -62,11 +63,17 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.add_middleware(RequestContextMiddleware, service=definition.name)
+    app.state.api_key_finder = api_key_finder(app.state.sessionmaker)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=definition.name,
+        max_body_size=settings.max_body_bytes,
+    )
     install_problem_handlers(app)
     app.include_router(health.router)
     if settings.role in ("all", "api"):
         for router in definition.routers:
-            app.include_router(router, prefix=API_PREFIX)
+            # A route's own max_body_size (an upload) wins over this default.
+            app.include_router(router, prefix=API_PREFIX, max_body_size=settings.max_body_bytes)
     install_openapi(app)
     return app

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from receivables_shared.auth.keys import Scope, find_api_key, grants
 from receivables_shared.auth.models import ApiKey
 from receivables_shared.clock import Clock
+from receivables_shared.http.authentication import MISSING_KEY, STATE_KEY, UNKNOWN_KEY
 from receivables_shared.http.problems import (
     BEARER_CHALLENGE,
     INVALID_KEY_CHALLENGE,
@@ -77,15 +78,18 @@ async def authenticate(
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
     header_key: Annotated[str | None, Depends(api_key_header)],
+    request: Request,
 ) -> ApiKey:
+    # The request middleware has already checked the key, before the body was read.
+    found = getattr(request.state, STATE_KEY, None)
+    if isinstance(found, ApiKey):
+        return found
     secret = bearer.credentials.strip() if bearer is not None else header_key
     if not secret:
-        raise Unauthorized(
-            "An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
-        )
+        raise Unauthorized(MISSING_KEY)
     key = await find_api_key(session, secret)
     if key is None:
-        raise Unauthorized("The API key is unknown or revoked.", challenge=INVALID_KEY_CHALLENGE)
+        raise Unauthorized(UNKNOWN_KEY, challenge=INVALID_KEY_CHALLENGE)
     return key
 
 

@@ -34,6 +34,10 @@ PROBLEM_TYPE_BASE = "tag:receivables-platform,2026:problems/"
 
 #: How long a client should wait before retrying when the database is away.
 RETRY_AFTER_SECONDS = 1
+RETRY_AFTER_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+DATABASE_UNAVAILABLE = (
+    "The service's database is unavailable or busy just now; nothing was changed. Retry shortly."
+)
 
 #: The challenge sent with every 401 (RFC 9110 11.6.1): the key goes in a Bearer header.
 BEARER_CHALLENGE = 'Bearer realm="receivables"'
@@ -334,9 +338,8 @@ async def _unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             request,
             503,
-            "The service's database is unavailable or busy just now; nothing was changed. "
-            "Retry shortly.",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            DATABASE_UNAVAILABLE,
+            headers=RETRY_AFTER_HEADERS,
         )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, "The server failed to handle the request.")

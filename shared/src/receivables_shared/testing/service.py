@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from receivables_shared.auth.keys import find_api_key
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.admin import create_database
 from receivables_shared.db.engine import create_engine, with_database
@@ -121,6 +123,8 @@ def service_fixtures(definition: ServiceDefinition) -> dict[str, Callable[..., A
                 yield session
 
         app.dependency_overrides[get_session] = bound_session
+        # Keys made in the test's transaction are visible to the request gate only through it.
+        app.state.api_key_finder = partial(find_api_key, session)
         headers = await api_key_headers(session)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(

@@ -5,13 +5,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from receivables_shared.http.inputs import RequestModel
 from receivables_shared.pagination import Page
 from receivables_shared.reference_codes import CountryCode, CurrencyCode, LanguageCode
 
 
-class CustomerCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CustomerCreate(RequestModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     country: CountryCode
     language: LanguageCode

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from receivables_shared.http.inputs import BusinessDate, RequestModel
 from receivables_shared.money import Amount, CurrencyCode, Quantity
 
 
-class InvoiceLineCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InvoiceLineCreate(RequestModel):
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
     ]
@@ -20,13 +19,13 @@ class InvoiceLineCreate(BaseModel):
     unit_price: Annotated[Amount, Field(ge=0)]
 
 
-class InvoiceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InvoiceCreate(RequestModel):
     customer_id: uuid.UUID
     currency: CurrencyCode
-    issue_date: date | None = Field(default=None, description="Defaults to today's business date.")
-    due_date: date | None = Field(
+    issue_date: BusinessDate | None = Field(
+        default=None, description="Defaults to today's business date."
+    )
+    due_date: BusinessDate | None = Field(
         default=None, description="Defaults to issue date + payment term."
     )
     payment_term_days: Annotated[int, Field(ge=0, le=365)] = 30

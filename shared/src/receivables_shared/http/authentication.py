@@ -1,0 +1,50 @@
+"""Who is calling, decided from the request headers alone, before anything reads the body.
+
+The request middleware authenticates every non-public path with this and hands the key to the
+`ApiKeyDep` dependency through the request state, so a key is looked up once per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import Headers
+
+from receivables_shared.auth.keys import find_api_key
+from receivables_shared.auth.models import ApiKey
+from receivables_shared.db.engine import SessionMaker
+
+#: Paths anyone may call: probes, scrapes and the API description.
+PUBLIC_PATHS = frozenset({"/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PREFIXES = ("/health/",)
+
+#: Where the middleware leaves the authenticated key: `request.state.api_key`.
+STATE_KEY = "api_key"
+
+MISSING_KEY = "An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+UNKNOWN_KEY = "The API key is unknown or revoked."
+
+#: Finds the active key for a presented secret; None when unknown or revoked.
+ApiKeyFinder = Callable[[str], Awaitable[ApiKey | None]]
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def presented_key(headers: Headers) -> str | None:
+    """The secret from `Authorization: Bearer <key>`, else from `X-API-Key`."""
+    scheme, _, credential = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credential.strip():
+        return credential.strip()
+    return headers.get("x-api-key") or None
+
+
+def api_key_finder(sessionmaker: SessionMaker) -> ApiKeyFinder:
+    """Looks the key up in a short session of its own, closed before the endpoint runs."""
+
+    async def find(secret: str) -> ApiKey | None:
+        async with sessionmaker() as session:
+            return await find_api_key(session, secret)
+
+    return find
