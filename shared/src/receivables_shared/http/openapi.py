@@ -11,7 +11,7 @@ Which problems an operation declares follows from what it takes:
 - a path parameter: 404;
 - the `Idempotency-Key` header: 409 (the first request with that key is still running);
 - any input (parameters or a body): 422;
-- a body: 400 (not valid JSON) and 415 (not JSON at all).
+- a body: 400 (not valid JSON), 413 (larger than the route allows) and 415 (not JSON at all).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "The API key lacks the scope this operation needs."),
     404: ("NotFound", "What the path names does not exist."),
     409: ("Conflict", "A request with the same Idempotency-Key is still running; retry later."),
+    413: ("PayloadTooLarge", "The body is larger than this operation accepts (MAX_BODY_BYTES)."),
     415: ("UnsupportedMediaType", "The body is not sent as application/json."),
     422: ("ValidationFailed", "A field is invalid; errors[] names each one and where it was."),
     503: (
@@ -125,7 +126,7 @@ def _problems_of(operation: JsonObject) -> list[int]:
     takes_body = "requestBody" in operation
     statuses = []
     if takes_body:
-        statuses += [400, 415]
+        statuses += [400, 413, 415]
     if operation.get("security"):
         statuses += [401, 403, 503]
     if any(p["in"] == "path" for p in named):

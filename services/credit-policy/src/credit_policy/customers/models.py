@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, Uuid, func
+from sqlalchemy import DateTime, Index, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from credit_policy.base import Base
@@ -19,3 +19,8 @@ class Customer(Base):
     currency: Mapped[str] = mapped_column(String(3))
     tax_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        # GET /v1/customers pages by (created_at, id): each page is one index range scan.
+        Index("ix_customers_created_at_id", "created_at", "id"),
+    )
