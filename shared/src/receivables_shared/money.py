@@ -10,16 +10,38 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from receivables_shared.reference_codes import CURRENCIES, CurrencyCode
 
-__all__ = ["ISO_4217", "Amount", "CurrencyCode", "DecimalString", "Money", "Quantity"]
+__all__ = [
+    "ISO_4217",
+    "Amount",
+    "CurrencyCode",
+    "DecimalString",
+    "Money",
+    "Quantity",
+    "RecordedCurrencyCode",
+]
 
 #: Kept for existing imports: the currencies in use, from reference_codes.
 ISO_4217 = CURRENCIES
+
+#: A currency in a recorded fact (an event): ISO 4217 in shape only. Requests check that the
+#: code is in use today; an event written years ago must stay readable after its currency was
+#: withdrawn (BGN, HRK) or a newer Babel stops listing it.
+RecordedCurrencyCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(examples=["EUR"])
+]
 
 #: What a decimal string looks like: "1200.50", "-3", "1E+2".
 DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from receivables_shared.http.problems import ProblemError
+from receivables_shared.http.problems import RETRY_AFTER_HEADERS, ProblemError
 from receivables_shared.logging import correlation_id
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class PeerUnavailable(ProblemError):
         super().__init__(
             503,
             f"{peer} could not be asked: {detail}. Nothing was changed; try again.",
-            title="Service Unavailable",
+            headers=RETRY_AFTER_HEADERS,
         )
 
 

@@ -97,6 +97,20 @@ def test_a_field_this_build_does_not_know_is_ignored_when_reading() -> None:
     assert received.event == event
 
 
+def test_an_event_in_a_withdrawn_currency_stays_readable() -> None:
+    # Croatia left HRK for EUR in 2023: a request may no longer use it, a recorded fact may.
+    old_body = json.loads(encode_body(create_invoice_issued())) | {"currency": "HRK"}
+
+    received = decode(headers_for(InvoiceIssued.event_type()), json.dumps(old_body).encode())
+
+    assert received.event.model_dump()["currency"] == "HRK"
+    with pytest.raises(MalformedEvent):
+        decode(
+            headers_for(InvoiceIssued.event_type()),
+            json.dumps(old_body | {"currency": "euro"}).encode(),
+        )
+
+
 def test_a_producer_still_cannot_write_a_field_the_catalogue_does_not_name() -> None:
     fields = create_invoice_issued().model_dump()
     with pytest.raises(ValidationError, match="discount_percent"):

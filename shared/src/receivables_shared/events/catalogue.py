@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 
 from receivables_shared.events.base import Event
-from receivables_shared.money import Amount, CurrencyCode
+from receivables_shared.money import Amount, RecordedCurrencyCode
 
 
 class CustomerCreated(Event):
@@ -20,7 +20,7 @@ class CustomerCreated(Event):
     name: str
     country: str
     language: str
-    currency: CurrencyCode
+    currency: RecordedCurrencyCode
 
 
 class InvoiceIssued(Event):
@@ -29,7 +29,7 @@ class InvoiceIssued(Event):
 
     invoice_id: uuid.UUID
     number: str
-    currency: CurrencyCode
+    currency: RecordedCurrencyCode
     total: Amount
     issue_date: date
     due_date: date
@@ -40,7 +40,7 @@ class PaymentReceived(Event):
     summary = "Money from a customer arrived (webhook or bank file), before allocation."
 
     payment_id: uuid.UUID
-    currency: CurrencyCode
+    currency: RecordedCurrencyCode
     amount: Amount
     received_on: date
     reference: str | None = None

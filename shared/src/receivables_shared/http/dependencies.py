@@ -13,13 +13,11 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from receivables_shared.auth.keys import Scope, find_api_key, grants
+from receivables_shared.auth.keys import Scope, grants
 from receivables_shared.auth.models import ApiKey
 from receivables_shared.clock import Clock
-from receivables_shared.http.authentication import MISSING_KEY, STATE_KEY, UNKNOWN_KEY
+from receivables_shared.http.authentication import STATE_KEY
 from receivables_shared.http.problems import (
-    BEARER_CHALLENGE,
-    INVALID_KEY_CHALLENGE,
     ProblemError,
     ProblemType,
 )
@@ -49,15 +47,6 @@ def get_clock(request: Request) -> Clock:
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-class Unauthorized(ProblemError):
-    """401 with the challenge RFC 9110 asks for, so a client knows how to authenticate."""
-
-    def __init__(self, detail: str, *, challenge: str = BEARER_CHALLENGE) -> None:
-        super().__init__(
-            401, detail, type_=ProblemType.UNAUTHORIZED, headers={"WWW-Authenticate": challenge}
-        )
-
-
 # Declared as security schemes so the OpenAPI document has them (and /docs an Authorize button);
 # auto_error=False because either one is enough, and the 401 is ours (problem+json).
 bearer_api_key = HTTPBearer(
@@ -75,22 +64,17 @@ api_key_header = APIKeyHeader(
 
 
 async def authenticate(
-    session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
-    header_key: Annotated[str | None, Depends(api_key_header)],
     request: Request,
+    # Declared only so the OpenAPI document shows both ways to send the key; the request gate
+    # (http/middleware.py) has read, looked up and checked it before the body was read.
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
+    _header_key: Annotated[str | None, Depends(api_key_header)],
 ) -> ApiKey:
-    # The request middleware has already checked the key, before the body was read.
     found = getattr(request.state, STATE_KEY, None)
-    if isinstance(found, ApiKey):
-        return found
-    secret = bearer.credentials.strip() if bearer is not None else header_key
-    if not secret:
-        raise Unauthorized(MISSING_KEY)
-    key = await find_api_key(session, secret)
-    if key is None:
-        raise Unauthorized(UNKNOWN_KEY, challenge=INVALID_KEY_CHALLENGE)
-    return key
+    if not isinstance(found, ApiKey):
+        # Only a route under a public path (authentication.PUBLIC_PATHS) can get here.
+        raise RuntimeError(f"{request.url.path} needs an API key but the gate treats it as public")
+    return found
 
 
 ApiKeyDep = Annotated[ApiKey, Depends(authenticate)]

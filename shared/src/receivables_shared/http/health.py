@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from receivables_shared.http.problems import problem_response
+from receivables_shared.http.problems import RETRY_AFTER_HEADERS, problem_response
 from receivables_shared.kafka import broker_reachable
 
 router = APIRouter(tags=["operations"])
@@ -43,7 +43,9 @@ async def ready(request: Request) -> JSONResponse:
     if all(value == "ok" for value in checks.values()):
         return JSONResponse({"status": "ok", "checks": checks})
     failing = ", ".join(name for name, value in checks.items() if value != "ok")
-    response = problem_response(request, 503, f"Not ready: {failing} check failed.")
+    response = problem_response(
+        request, 503, f"Not ready: {failing} check failed.", headers=RETRY_AFTER_HEADERS
+    )
     response.headers["x-health-checks"] = ";".join(f"{k}={v}" for k, v in checks.items())
     return response
 

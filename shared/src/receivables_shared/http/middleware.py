@@ -34,9 +34,8 @@ from receivables_shared.http.authentication import (
 from receivables_shared.http.limits import MatchedRoute, RouteTable, declared_length
 from receivables_shared.http.problems import (
     BEARER_CHALLENGE,
-    DATABASE_UNAVAILABLE,
     INVALID_KEY_CHALLENGE,
-    RETRY_AFTER_HEADERS,
+    database_unavailable,
     problem_response,
 )
 from receivables_shared.logging import correlation_id, log_access
@@ -118,10 +117,7 @@ class RequestContextMiddleware:
                 if not is_transient(error):
                     raise
                 # The key cannot be checked while the database is away: not the caller's fault.
-                log.warning("API key check failed: database unavailable", exc_info=error)
-                return None, problem_response(
-                    request, 503, DATABASE_UNAVAILABLE, headers=RETRY_AFTER_HEADERS
-                )
+                return None, database_unavailable(request, error)
         if key is None:
             detail = MISSING_KEY if secret is None else UNKNOWN_KEY
             challenge = BEARER_CHALLENGE if secret is None else INVALID_KEY_CHALLENGE

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from receivables_shared.db.faults import is_transient, sqlstate_of
+from receivables_shared.db.faults import describe, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -324,23 +324,21 @@ async def _service_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def database_unavailable(request: Request, error: BaseException) -> JSONResponse:
+    """The 503 for a transient database fault (outage, overload, lock or statement timeout):
+    nobody's fault, the transaction was rolled back, and the same request can succeed."""
+    log.warning(
+        "database unavailable or busy on %s %s (%s)",
+        request.method,
+        request.url.path,
+        describe(error),
+    )
+    return problem_response(request, 503, DATABASE_UNAVAILABLE, headers=RETRY_AFTER_HEADERS)
+
+
 async def _unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
     if is_transient(exc):
-        # The database is away, overloaded, or a lock/statement timeout fired: nobody's fault,
-        # the transaction was rolled back, and the same request can succeed.
-        log.warning(
-            "database unavailable or busy on %s %s (SQLSTATE %s)",
-            request.method,
-            request.url.path,
-            sqlstate_of(exc),
-            exc_info=exc,
-        )
-        return problem_response(
-            request,
-            503,
-            DATABASE_UNAVAILABLE,
-            headers=RETRY_AFTER_HEADERS,
-        )
+        return database_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, "The server failed to handle the request.")
 
