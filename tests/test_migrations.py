@@ -12,8 +12,8 @@ from sqlalchemy import Connection
 from receivables_shared.db.base import PlatformBase
 from receivables_shared.db.engine import create_engine
 from receivables_shared.db.migrations import upgrade_database  # also loads the platform models
-from receivables_shared.devstack.services import SERVICES, ServiceEntry
 from receivables_shared.service import ServiceDefinition
+from receivables_shared.services_registry import SERVICES, ServiceEntry
 from receivables_shared.testing.service import database_name_for_tests, fresh_database
 
 

@@ -27,17 +27,13 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.definition import SERVICE as ANALYTICS
-from collection.definition import SERVICE as COLLECTIONS
-from credit_policy.definition import SERVICE as CREDIT_POLICY
 from invoicing.customers.repository import KnownCustomerRepository
-from invoicing.definition import SERVICE as INVOICING
-from notifications.definition import SERVICE as NOTIFICATIONS
 from receivables_shared.auth.keys import Scope, issue_api_key
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.devstack.network import free_port
 from receivables_shared.http.app import create_app
 from receivables_shared.service import ServiceDefinition
+from receivables_shared.services_registry import SERVICES
 from receivables_shared.testing.helpers import eventually
 from receivables_shared.testing.service import (
     database_name_for_tests,
@@ -98,7 +94,7 @@ async def _started(server: uvicorn.Server) -> bool:
 
 @pytest.mark.parametrize(
     "definition",
-    [CREDIT_POLICY, INVOICING, COLLECTIONS, NOTIFICATIONS, ANALYTICS],
+    [entry.definition() for entry in SERVICES],
     ids=lambda definition: definition.name,
 )
 async def test_no_generated_request_gets_a_5xx(

@@ -6,18 +6,14 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import APIRoute
 
-from analytics.definition import SERVICE as ANALYTICS
-from collection.definition import SERVICE as COLLECTIONS
-from credit_policy.definition import SERVICE as CREDIT_POLICY
-from invoicing.definition import SERVICE as INVOICING
-from notifications.definition import SERVICE as NOTIFICATIONS
 from receivables_shared.http.inputs import RequestModel
 from receivables_shared.service import ServiceDefinition
+from receivables_shared.services_registry import SERVICES
 
 
 @pytest.mark.parametrize(
     "definition",
-    [CREDIT_POLICY, INVOICING, COLLECTIONS, NOTIFICATIONS, ANALYTICS],
+    [entry.definition() for entry in SERVICES],
     ids=lambda definition: definition.name,
 )
 def test_every_request_body_is_a_request_model(definition: ServiceDefinition) -> None:

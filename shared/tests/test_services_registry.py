@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from receivables_shared.devstack import services as devstack_services
 from receivables_shared.services_registry import SERVICES, ServiceEntry, service_named
 
 
@@ -16,10 +15,6 @@ def test_the_registry_matches_the_service(entry: ServiceEntry) -> None:
     assert definition.name == entry.name
     assert settings_class.model_config.get("env_prefix") == entry.env_prefix
     assert settings_class.model_fields["port"].default == entry.port
-
-
-def test_everyone_reads_the_one_list() -> None:
-    assert devstack_services.SERVICES is SERVICES
 
 
 def test_a_service_is_found_by_name_or_package() -> None:

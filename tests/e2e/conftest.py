@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.auth.keys import Scope, issue_api_key
 from receivables_shared.db.engine import SessionMaker
-from receivables_shared.devstack.services import SERVICES
 from receivables_shared.http.app import create_app
 from receivables_shared.service import ServiceDefinition
+from receivables_shared.services_registry import SERVICES
 from receivables_shared.testing.service import (
     database_name_for_tests,
     fresh_database,

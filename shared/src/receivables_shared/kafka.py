@@ -49,8 +49,16 @@ def create_consumer(
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int = 1
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    replication_factor: int = 1,
+    retention_hours: float | None = None,
 ) -> None:
+    """Create the topics that do not exist yet. `retention_hours` sets retention.ms on those it
+    creates (an existing topic keeps its own: change it with the cluster's tools)."""
+    configs = {"retention.ms": str(round(retention_hours * 3_600_000))} if retention_hours else {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
@@ -62,7 +70,10 @@ async def ensure_topics(
                 await admin.create_topics(
                     [
                         NewTopic(
-                            name, num_partitions=partitions, replication_factor=replication_factor
+                            name,
+                            num_partitions=partitions,
+                            replication_factor=replication_factor,
+                            topic_configs=configs,
                         )
                         for name in missing
                     ]

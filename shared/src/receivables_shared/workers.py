@@ -61,6 +61,8 @@ class ServiceWorkers:
             [definition.topic, definition.dead_letter_topic, *definition.consumed_topics],
             partitions=settings.kafka_topic_partitions,
             replication_factor=settings.kafka_replication_factor,
+            # The inbox retention is checked against this (settings.py): make the broker keep it.
+            retention_hours=settings.kafka_topic_retention_hours,
         )
         self._producer = create_producer(
             self.bootstrap, enable_idempotence=settings.kafka_enable_idempotence

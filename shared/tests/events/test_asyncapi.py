@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from receivables_shared.devstack.services import SERVICES
 from receivables_shared.events.asyncapi import build_document, render
 from receivables_shared.events.catalogue import CATALOGUE
 from receivables_shared.events.compatibility import incompatible_changes
+from receivables_shared.services_registry import SERVICES
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DOCUMENT_PATH = REPO_ROOT / "docs" / "asyncapi.yaml"

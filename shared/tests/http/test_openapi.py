@@ -10,8 +10,8 @@ import pytest
 import pytest_asyncio
 from openapi_spec_validator import validate
 
-from receivables_shared.devstack.services import SERVICES, ServiceEntry
 from receivables_shared.http.app import create_app
+from receivables_shared.services_registry import SERVICES, ServiceEntry
 
 JsonObject = dict[str, Any]
 METHODS = {"get", "put", "post", "delete", "patch"}

@@ -98,7 +98,13 @@ async def prepare(
             cutoff = datetime.now(UTC) - timedelta(hours=hours)
             republished[entry.name] = await republish_since(urls[entry.name], cutoff)
     topics = [t for e in SERVICES for t in (e.definition().topic, e.definition().dead_letter_topic)]
-    await ensure_topics(bootstrap, topics, partitions=6)
+    settings = SERVICES[0].definition().load_settings()
+    await ensure_topics(
+        bootstrap,
+        topics,
+        partitions=settings.kafka_topic_partitions,
+        retention_hours=settings.kafka_topic_retention_hours,
+    )
     return republished
 
 
