@@ -14,6 +14,7 @@ from receivables_shared.consumer.dead_letter import DeadLetterWriter
 from receivables_shared.consumer.inbox import purge_inbox
 from receivables_shared.consumer.runner import EventConsumer
 from receivables_shared.db.engine import SessionMaker
+from receivables_shared.db.faults import describe, is_transient
 from receivables_shared.idempotency.retention import purge_idempotency_keys
 from receivables_shared.kafka import create_consumer, create_producer, ensure_topics
 from receivables_shared.outbox.relay import OutboxRelay, sleep_or_stop
@@ -82,7 +83,13 @@ class ServiceWorkers:
 
         async def housekeeping(stop: asyncio.Event) -> None:
             while not stop.is_set():
-                await housekeep(relay, self.sessionmaker, self.clock, settings)
+                try:
+                    await housekeep(relay, self.sessionmaker, self.clock, settings)
+                except Exception as error:
+                    if not is_transient(error):
+                        raise
+                    # The database is away: forgetting old rows can wait for the next round.
+                    log.warning("housekeeping skipped: %s", describe(error))
                 await sleep_or_stop(stop, HOUSEKEEPING_INTERVAL_SECONDS)
 
         self._tasks.append(asyncio.create_task(self._supervise("housekeeping", housekeeping)))

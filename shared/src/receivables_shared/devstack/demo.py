@@ -57,22 +57,15 @@ def say(message: str) -> None:
     print(f"[demo] {message}", flush=True)
 
 
-async def _issue_when_known(
+async def _issue(
     invoicing: httpx.AsyncClient, invoice: dict[str, object], idempotency_key: str
 ) -> dict[str, object]:
-    """Invoicing learns of a customer from CustomerCreated, possibly a moment after it was
-    created: its 422 naming customer_id leaves the idempotency key unused, so retrying is safe."""
-    for _ in range(300):
-        response = await invoicing.post(
-            "/v1/invoices", json=invoice, headers={"Idempotency-Key": idempotency_key}
-        )
-        if response.status_code == 201:
-            created: dict[str, object] = response.json()
-            return created
-        if response.status_code != 422 or "customer_id" not in response.text:
-            response.raise_for_status()
-        await asyncio.sleep(0.1)
-    raise TimeoutError("invoicing never learnt of the customer")
+    """One POST: invoicing knows a customer created a moment ago (read-your-writes)."""
+    response = await invoicing.post(
+        "/v1/invoices", json=invoice, headers={"Idempotency-Key": idempotency_key}
+    )
+    created: dict[str, object] = response.raise_for_status().json()
+    return created
 
 
 async def _receivables_seen(
@@ -82,10 +75,7 @@ async def _receivables_seen(
     seen = 0
     for _ in range(100):
         response = await collections.get(f"/v1/customers/{customer_id}/receivables")
-        body = response.json()
-        # A list today; a page with its items once lists are paginated.
-        items = body.get("items", []) if isinstance(body, dict) else body
-        seen = len(items)
+        seen = len(response.json()["items"])
         if seen >= expected:
             break
         await asyncio.sleep(0.1)
@@ -122,7 +112,7 @@ async def load_demo(
             created = response.raise_for_status().json()
             issued: list[tuple[str, str]] = []
             for number, amount in enumerate(customer.invoices, start=1):
-                invoice = await _issue_when_known(
+                invoice = await _issue(
                     invoicing,
                     {
                         "customer_id": created["id"],

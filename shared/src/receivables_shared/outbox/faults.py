@@ -59,6 +59,6 @@ def refused_for_good(error: BaseException) -> bool:
     return isinstance(error, BrokerResponseError) and not error.retriable
 
 
-def describe(error: BaseException) -> str:
+def publish_error_text(error: BaseException) -> str:
     """What the outbox row's publish_error column keeps: type and message, bounded."""
     return f"{type(error).__name__}: {error}"[:4000]

@@ -36,10 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from receivables_shared.clock import Clock
 from receivables_shared.db.engine import SessionMaker
-from receivables_shared.db.faults import is_transient
+from receivables_shared.db.faults import describe, is_transient
 from receivables_shared.events.cloudevents import encode_headers
 from receivables_shared.metrics import OUTBOX_PARKED, OUTBOX_PUBLISHED
-from receivables_shared.outbox.faults import describe, illegal_topic, refused_for_good
+from receivables_shared.outbox.faults import illegal_topic, publish_error_text, refused_for_good
 from receivables_shared.outbox.models import LANES, OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -140,12 +140,12 @@ class OutboxRelay:
                 await session.execute(
                     update(_outbox)
                     .where(_outbox.c.id == row.id)
-                    .values(parked_at=self.clock.now(), publish_error=describe(error))
+                    .values(parked_at=self.clock.now(), publish_error=publish_error_text(error))
                 )
         OUTBOX_PUBLISHED.labels(self.service).inc(len(outcome.published))
         self._report_parked(outcome.refused)
         if outcome.transient is not None:
-            raise BrokerUnavailable(describe(outcome.transient)) from outcome.transient
+            raise BrokerUnavailable(publish_error_text(outcome.transient)) from outcome.transient
         return len(outcome.published)
 
     async def _claim(self, session: AsyncSession, lanes: list[int]) -> Sequence[Row[Any]]:
@@ -234,7 +234,7 @@ class OutboxRelay:
                 row.event_id,
                 row.event_type,
                 row.topic,
-                describe(error),
+                publish_error_text(error),
                 row.partition_key,
                 extra={"outbox_id": row.id, "event_id": str(row.event_id)},
             )
@@ -260,7 +260,10 @@ class OutboxRelay:
                 # after each failure in a row, so an outage is not hammered.
                 failures += 1
                 pause = min(self.backoff_max, self.backoff_initial * 2 ** min(failures - 1, 16))
-                if isinstance(error, BrokerUnavailable) or is_transient(error):
+                if isinstance(error, BrokerUnavailable):
+                    log.warning("outbox relay: %s; retrying in %.1f s", error, pause)
+                elif is_transient(error):
+                    # db.faults.describe: the database's error text may quote a bound value.
                     log.warning("outbox relay: %s; retrying in %.1f s", describe(error), pause)
                 else:
                     log.exception("outbox relay failed; retrying in %.1f s", pause)
