@@ -99,6 +99,9 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_outage_backoff_max_seconds: float = Field(
+        default=5.0, gt=0, description="Longest pause between retries while the database is away."
+    )
 
     @model_validator(mode="after")
     def _inbox_outlives_every_redelivery(self) -> ServiceSettings:

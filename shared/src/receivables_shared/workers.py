@@ -116,6 +116,7 @@ class ServiceWorkers:
                 batch_size=settings.consumer_batch_size,
                 max_attempts=settings.consumer_max_attempts,
                 retry_backoff=settings.consumer_retry_backoff_seconds,
+                outage_backoff_max=settings.consumer_outage_backoff_max_seconds,
             )
             self._tasks.append(asyncio.create_task(self._supervise("consumer", consumer.run)))
         log.info("workers started", extra={"topics": definition.consumed_topics})

@@ -44,11 +44,16 @@ def parse_scopes(text: str) -> list[Scope]:
     return [Scope(name) for name in names]
 
 
+def new_secret(prefix: str | None = None) -> str:
+    """A new key, `rk_<prefix>_<secret>`: the prefix finds the row, only the hash is stored."""
+    return f"{KEY_MARK}_{prefix or secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+
+
 async def issue_api_key(
     session: AsyncSession, *, name: str, scopes: list[Scope], secret: str | None = None
 ) -> IssuedKey:
     """Create a key. `secret` lets the dev launcher install a known key; None otherwise."""
-    full = secret or f"{KEY_MARK}_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+    full = secret or new_secret()
     key = ApiKey(
         name=name, prefix=_prefix_of(full), secret_hash=_hash(full), scopes=[str(s) for s in scopes]
     )

@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from receivables_shared.auth.keys import parse_scopes
-from receivables_shared.devstack.keys import create_key, new_secret, revoke_key
+from receivables_shared.auth.keys import new_secret, parse_scopes
+from receivables_shared.devstack.keys import create_key, revoke_key
 from receivables_shared.devstack.options import DEFAULT_BROKER_PORT, StackOptions
 from receivables_shared.devstack.state import StackState, process_alive, read_state, running_stack
 from receivables_shared.services_registry import service_named

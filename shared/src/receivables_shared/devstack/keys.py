@@ -6,16 +6,11 @@ those databases are (the embedded PostgreSQL listens on a unix socket under var/
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from receivables_shared.auth.keys import KEY_MARK, Scope, issue_api_key, revoke_api_key
+from receivables_shared.auth.keys import Scope, issue_api_key, revoke_api_key
 from receivables_shared.db.engine import create_engine, create_sessionmaker
-
-
-def new_secret() -> str:
-    return f"{KEY_MARK}_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
 
 
 async def create_key(

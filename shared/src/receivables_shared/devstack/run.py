@@ -23,7 +23,7 @@ from types import FrameType
 
 from sqlalchemy.engine import make_url
 
-from receivables_shared.auth.keys import Scope, find_api_key, issue_api_key
+from receivables_shared.auth.keys import Scope, find_api_key, issue_api_key, new_secret
 from receivables_shared.db.admin import create_database
 from receivables_shared.db.engine import create_engine, create_sessionmaker, with_database
 from receivables_shared.db.migrations import upgrade_database
@@ -58,7 +58,7 @@ def dev_api_key(options: StackOptions) -> str:
     """One key for all five services, kept across runs in var/dev-api-key."""
     path = options.var_dir / "dev-api-key"
     if not path.exists():
-        path.write_text(f"rk_dev{secrets.token_hex(2)}_{secrets.token_urlsafe(24)}\n")
+        path.write_text(new_secret(f"dev{secrets.token_hex(2)}") + "\n")
     return path.read_text().strip()
 
 

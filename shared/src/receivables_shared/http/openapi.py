@@ -22,12 +22,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from receivables_shared.http.problems import PROBLEM_JSON, Problem
+from receivables_shared.idempotency.dependencies import HEADER as IDEMPOTENCY_HEADER
+from receivables_shared.idempotency.dependencies import REPLAYED_HEADER
 
 JsonObject = dict[str, Any]
 
 REQUEST_ID_HEADER = "X-Request-ID"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 #: status -> (component name, description) of every problem response the platform declares.
