@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from receivables_shared.db.engine import create_engine
+from receivables_shared.outbox.models import ready_to_publish
 from receivables_shared.services_registry import SERVICES
 
 _REPUBLISH = text(
@@ -32,12 +33,7 @@ _REPUBLISH = text(
 )
 # Rows the relay will still publish: parked rows, and the rows held behind them (same key),
 # wait for an operator, so waiting for them would only run out the drain timeout.
-_UNPUBLISHED = text(
-    "SELECT count(*) FROM outbox_events o"
-    " WHERE o.published_at IS NULL AND o.parked_at IS NULL AND NOT EXISTS ("
-    "   SELECT 1 FROM outbox_events p WHERE p.partition_key = o.partition_key"
-    "   AND p.published_at IS NULL AND p.parked_at IS NOT NULL)"
-)
+_UNPUBLISHED = text(f"SELECT count(*) FROM outbox_events o WHERE {ready_to_publish('o')}")
 _PUBLISHED_SINCE = text(
     "SELECT event_id FROM outbox_events"
     " WHERE published_at >= :since AND event_type = ANY(CAST(:types AS varchar[]))"

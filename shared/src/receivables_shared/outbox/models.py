@@ -14,6 +14,17 @@ from receivables_shared.db.base import PlatformBase
 LANES = 16
 
 
+def ready_to_publish(row: str) -> str:
+    """SQL: the outbox row aliased `row` may go out now. Neither published nor parked, and not
+    held: a parked row of its key (customer) waits for an operator, and the key's later rows wait
+    behind it so that customer's order is kept. One rule for the relay and the dev stack's drain."""
+    return (
+        f"{row}.published_at IS NULL AND {row}.parked_at IS NULL AND NOT EXISTS ("
+        f"SELECT 1 FROM outbox_events held_by WHERE held_by.partition_key = {row}.partition_key"
+        " AND held_by.published_at IS NULL AND held_by.parked_at IS NOT NULL)"
+    )
+
+
 def lane_of(partition_key: str) -> int:
     return zlib.crc32(partition_key.encode()) % LANES
 

@@ -30,7 +30,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Row, Table, Text, delete, exists, select, text, update
+from sqlalchemy import Row, Table, Text, delete, select, text, update
 from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,19 +40,12 @@ from receivables_shared.db.faults import describe, is_transient
 from receivables_shared.events.cloudevents import encode_headers
 from receivables_shared.metrics import OUTBOX_PARKED, OUTBOX_PUBLISHED
 from receivables_shared.outbox.faults import illegal_topic, publish_error_text, refused_for_good
-from receivables_shared.outbox.models import LANES, OutboxEvent
+from receivables_shared.outbox.models import LANES, OutboxEvent, ready_to_publish
 
 log = logging.getLogger(__name__)
 
 _outbox = cast(Table, OutboxEvent.__table__)
-_parked = _outbox.alias("parked")
-
-#: A parked row of the same key, still unpublished: the row must wait behind it.
-_HELD = exists().where(
-    _parked.c.partition_key == _outbox.c.partition_key,
-    _parked.c.published_at.is_(None),
-    _parked.c.parked_at.is_not(None),
-)
+_READY = text(ready_to_publish("outbox_events"))
 
 # Lanes with rows ready to go (neither parked nor held behind a parked row), in random order,
 # locked as they are read until `share` are held. The locks end with the transaction, after the
@@ -62,13 +55,7 @@ _TAKE_LANES = text(
     SELECT lane FROM (
         SELECT l.lane FROM generate_series(0, {LANES - 1}) AS l(lane)
         WHERE EXISTS (
-            SELECT 1 FROM outbox_events o
-            WHERE o.lane = l.lane AND o.published_at IS NULL AND o.parked_at IS NULL
-            AND NOT EXISTS (
-                SELECT 1 FROM outbox_events p
-                WHERE p.partition_key = o.partition_key
-                AND p.published_at IS NULL AND p.parked_at IS NOT NULL
-            )
+            SELECT 1 FROM outbox_events o WHERE o.lane = l.lane AND {ready_to_publish("o")}
         )
         ORDER BY random()
     ) AS busy
@@ -162,12 +149,7 @@ class OutboxRelay:
                 # As text: the body goes out as stored, with no decode and re-encode.
                 cast_(_outbox.c.payload, Text).label("body"),
             )
-            .where(
-                _outbox.c.published_at.is_(None),
-                _outbox.c.parked_at.is_(None),
-                _outbox.c.lane.in_(lanes),
-                ~_HELD,
-            )
+            .where(_outbox.c.lane.in_(lanes), _READY)
             .order_by(_outbox.c.id)
             .limit(self.batch_size)
             .with_for_update(of=_outbox, skip_locked=True)
