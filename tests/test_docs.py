@@ -18,7 +18,9 @@ def markdown_files() -> list[Path]:
     return sorted(
         path
         for path in ROOT.rglob("*.md")
+        # Hidden folders (.venv, .pytest_cache, .git) hold tools' files, not our documents.
         if not SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts)
+        and not any(part.startswith(".") for part in path.relative_to(ROOT).parts)
     )
 
 
