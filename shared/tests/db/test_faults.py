@@ -243,3 +243,23 @@ async def test_a_server_shutting_down_is_an_outage() -> None:
 
     assert_outage(error, "57P03")
     assert "CannotConnectNowError" in describe(error)
+
+
+async def test_a_server_nobody_listens_on_is_an_outage() -> None:
+    # asyncpg raises the refused connection bare (ConnectionRefusedError), not wrapped.
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", pool_size=1)
+    try:
+        with pytest.raises(OSError) as refused:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+    assert is_transient(refused.value)
+
+
+def test_an_os_error_that_is_not_the_network_is_a_bug_not_an_outage() -> None:
+    # A handler that fails to open a file must be dead-lettered after its retries, not retried
+    # for ever as if the database were away.
+    assert not is_transient(FileNotFoundError(2, "No such file", "/etc/missing"))
+    assert not is_transient(PermissionError(13, "Permission denied"))

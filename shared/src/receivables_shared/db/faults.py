@@ -16,6 +16,8 @@ SQLAlchemy's own TimeoutError.
 
 from __future__ import annotations
 
+import errno
+import socket
 import traceback
 from collections.abc import Iterator
 
@@ -82,9 +84,29 @@ def is_transient(error: BaseException) -> bool:
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True  # the connection died under a statement (killed, network cut)
         # Pool exhausted (checkout timeout), a dropped connection, a refused or silent socket.
-        if isinstance(current, PoolTimeoutError | DisconnectionError | OSError | TimeoutError):
+        # asyncpg raises connect failures bare (ConnectionRefusedError, socket.gaierror), so
+        # they are recognised by class; any other OSError (a missing file) is a bug, not an outage.
+        if isinstance(current, (PoolTimeoutError, DisconnectionError, *_NETWORK_ERRORS)):
+            return True
+        if isinstance(current, OSError) and current.errno in _NETWORK_ERRNOS:
             return True
     return False
+
+
+_NETWORK_ERRORS = (ConnectionError, TimeoutError, socket.gaierror, socket.herror)
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+        errno.ENOTCONN,
+    }
+)
 
 
 def drop_read_only_connections(context: ExceptionContext) -> None:
