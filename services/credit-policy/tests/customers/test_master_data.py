@@ -108,7 +108,7 @@ async def test_customer_created_carries_the_new_optional_fields(
     [event] = (await session.scalars(select(OutboxEvent))).all()
     assert event.payload["external_id"] == "ERP-1001"
     assert event.payload["tax_id"] == "LV40003521600"
-    assert event.payload["contacts"][0]["role"] == "accountant"
+    assert event.payload["contacts"] == [{**ACCOUNTANT, "phone": "+37120000000"}]
 
 
 async def test_post_with_an_external_id_that_exists_is_a_422_naming_it(
