@@ -211,6 +211,7 @@ async def test_time_zone_defaults_from_an_unambiguous_country(
     ("change", "field"),
     [
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"time_zone": "Europe"}, "time_zone"),  # a folder of the zone database
         ({"contacts": [{**ACCOUNTANT, "email": "anna-at-koks.lv"}]}, "contacts[0].email"),
         ({"contacts": [{**ACCOUNTANT, "phone": "+371 123"}]}, "contacts[0].phone"),
         ({"contacts": [{**ACCOUNTANT, "phone": "call me"}]}, "contacts[0].phone"),
