@@ -177,7 +177,14 @@ async def test_a_customer_whose_event_never_came_is_asked_of_credit_policy(pair:
     customer_id = uuid.uuid4()
     async with pair.credit_policy_db() as session, session.begin():
         await CustomerRepository(session).add(
-            Customer(id=customer_id, name="SIA Kluss", country="LV", language="lv", currency="EUR")
+            Customer(
+                id=customer_id,
+                name="SIA Kluss",
+                country="LV",
+                language="lv",
+                currency="EUR",
+                time_zone="Europe/Riga",
+            )
         )
 
     response = await invoice(pair, str(customer_id))

@@ -1,8 +1,8 @@
 from invoicing.base import Base
-from invoicing.customers.consumers import on_customer_created
+from invoicing.customers.consumers import on_customer_created, on_customer_updated
 from invoicing.invoices.router import router as invoices_router
 from invoicing.settings import Settings
-from receivables_shared.events import CustomerCreated
+from receivables_shared.events import CustomerCreated, CustomerUpdated
 from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
@@ -12,5 +12,5 @@ SERVICE = ServiceDefinition(
     metadata=Base.metadata,
     migrations="invoicing:migrations",
     routers=[invoices_router],
-    handlers={CustomerCreated: on_customer_created},
+    handlers={CustomerCreated: on_customer_created, CustomerUpdated: on_customer_updated},
 )

@@ -3,11 +3,15 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.customers.consumers import on_customer_created
+from invoicing.customers.consumers import on_customer_created, on_customer_updated
 from invoicing.customers.models import KnownCustomer
 from receivables_shared.clock import ManualClock
-from receivables_shared.events import CustomerCreated
-from receivables_shared.testing.events import create_customer_created, handler_context
+from receivables_shared.events import CustomerCreated, CustomerUpdated
+from receivables_shared.testing.events import (
+    create_customer_created,
+    create_customer_updated,
+    handler_context,
+)
 
 
 async def stored_customer(session: AsyncSession, customer_id: uuid.UUID) -> KnownCustomer | None:
@@ -68,3 +72,38 @@ async def test_customers_with_different_ids_are_kept_apart(
 
     names = (await session.scalars(select(KnownCustomer.name).order_by(KnownCustomer.name))).all()
     assert names == ["First", "Second"]
+
+
+async def test_customer_updated_replaces_what_invoicing_knows(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    await on_customer_created(
+        session, create_customer_created(customer_id), handler_context(clock, CustomerCreated)
+    )
+
+    await on_customer_updated(
+        session,
+        create_customer_updated(customer_id, name="SIA Koks Group", language="en", currency="USD"),
+        handler_context(clock, CustomerUpdated),
+    )
+
+    customer = await stored_customer(session, customer_id)
+    assert customer is not None
+    assert (customer.name, customer.language, customer.currency) == ("SIA Koks Group", "en", "USD")
+    count = await session.scalar(select(func.count()).select_from(KnownCustomer))
+    assert count == 1
+
+
+async def test_customer_updated_for_a_customer_never_seen_makes_it_known(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+
+    await on_customer_updated(
+        session, create_customer_updated(customer_id), handler_context(clock, CustomerUpdated)
+    )
+
+    customer = await stored_customer(session, customer_id)
+    assert customer is not None
+    assert customer.name == "SIA Koks"

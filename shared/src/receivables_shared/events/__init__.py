@@ -3,7 +3,9 @@
 from receivables_shared.events.base import Event, dead_letter_topic_of, topic_of
 from receivables_shared.events.catalogue import (
     CATALOGUE,
+    CustomerContact,
     CustomerCreated,
+    CustomerUpdated,
     DunningStepDue,
     InvoiceIssued,
     PaymentReceived,
@@ -11,7 +13,9 @@ from receivables_shared.events.catalogue import (
 
 __all__ = [
     "CATALOGUE",
+    "CustomerContact",
     "CustomerCreated",
+    "CustomerUpdated",
     "DunningStepDue",
     "Event",
     "InvoiceIssued",

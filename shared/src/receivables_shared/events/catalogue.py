@@ -9,8 +9,25 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from pydantic import BaseModel, ConfigDict
+
 from receivables_shared.events.base import Event
 from receivables_shared.money import Amount, RecordedCurrencyCode
+
+
+class CustomerContact(BaseModel):
+    """A person at the customer: role `decision_maker`, `accountant` or `other`; preferred
+    channel `email`, `phone`, `sms` or `letter` (plain text, so a value added later stays
+    readable by an older consumer)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    role: str
+    email: str | None = None
+    #: E.164, e.g. "+37120000000".
+    phone: str | None = None
+    preferred_channel: str
 
 
 class CustomerCreated(Event):
@@ -21,6 +38,29 @@ class CustomerCreated(Event):
     country: str
     language: str
     currency: RecordedCurrencyCode
+    # Added after v1 was published, so optional: a consumer may meet events without them.
+    external_id: str | None = None
+    tax_id: str | None = None
+    #: IANA zone, e.g. "Europe/Riga".
+    time_zone: str | None = None
+    segment: str | None = None
+    contacts: tuple[CustomerContact, ...] = ()
+
+
+class CustomerUpdated(Event):
+    producer = "credit-policy"
+    summary = "A customer's master data changed: the full snapshot after the change."
+
+    name: str
+    country: str
+    language: str
+    currency: RecordedCurrencyCode
+    external_id: str | None
+    tax_id: str | None
+    #: IANA zone, e.g. "Europe/Riga".
+    time_zone: str
+    segment: str | None
+    contacts: tuple[CustomerContact, ...]
 
 
 class InvoiceIssued(Event):
@@ -58,6 +98,7 @@ class DunningStepDue(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     CustomerCreated,
+    CustomerUpdated,
     InvoiceIssued,
     PaymentReceived,
     DunningStepDue,

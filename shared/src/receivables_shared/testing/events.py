@@ -8,7 +8,13 @@ from decimal import Decimal
 
 from receivables_shared.clock import Clock
 from receivables_shared.consumer import HandlerContext
-from receivables_shared.events import CustomerCreated, Event, InvoiceIssued
+from receivables_shared.events import (
+    CustomerContact,
+    CustomerCreated,
+    CustomerUpdated,
+    Event,
+    InvoiceIssued,
+)
 from receivables_shared.events.cloudevents import EventMeta
 
 
@@ -46,6 +52,36 @@ def create_customer_created(
         country=country,
         language=language,
         currency=currency,
+    )
+
+
+def create_customer_updated(
+    customer_id: uuid.UUID | None = None,
+    *,
+    name: str = "SIA Koks",
+    country: str = "LV",
+    language: str = "lv",
+    currency: str = "EUR",
+    segment: str | None = None,
+) -> CustomerUpdated:
+    return CustomerUpdated(
+        customer_id=customer_id or uuid.uuid4(),
+        name=name,
+        country=country,
+        language=language,
+        currency=currency,
+        external_id="ERP-1",
+        tax_id="LV40003521600",
+        time_zone="Europe/Riga",
+        segment=segment,
+        contacts=(
+            CustomerContact(
+                name="Anna Koka",
+                role="accountant",
+                email="anna@koks.lv",
+                preferred_channel="email",
+            ),
+        ),
     )
 
 

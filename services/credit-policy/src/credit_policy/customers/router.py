@@ -1,17 +1,27 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from credit_policy.customers import service
-from credit_policy.customers.schemas import CustomerCreate, CustomerPage, CustomerRead
+from credit_policy.customers.schemas import (
+    CustomerCreate,
+    CustomerFields,
+    CustomerFilters,
+    CustomerPage,
+    CustomerRead,
+    ExternalId,
+    Label,
+)
 from credit_policy.dependencies import (
     ClockDep,
     IdempotencyDep,
     PageRequestDep,
     ReadKeyDep,
     SessionDep,
+    SettingsDep,
     WriteKeyDep,
 )
 
@@ -23,13 +33,36 @@ async def create_customer(
     data: CustomerCreate,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     _: WriteKeyDep,
     idempotency: IdempotencyDep,
 ) -> CustomerRead | Response:
     if replay := await idempotency.replay():
         return replay
-    customer = await service.create_customer(session, clock, data)
+    customer = await service.create_customer(session, clock, data, settings.business_timezone)
     return await idempotency.remember(201, CustomerRead.model_validate(customer))
+
+
+@router.put(
+    "/by-external-id/{external_id}",
+    response_model=CustomerRead,
+    responses={201: {"model": CustomerRead, "description": "Created"}},
+)
+async def put_customer(
+    external_id: Annotated[ExternalId, Path(description="The caller's own id of the customer.")],
+    data: CustomerFields,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    response: Response,
+    _: WriteKeyDep,
+) -> CustomerRead:
+    """Create (201) or replace (200) the customer; a repeat changes and announces nothing."""
+    customer, created = await service.put_customer(
+        session, clock, external_id, data, settings.business_timezone
+    )
+    response.status_code = 201 if created else 200
+    return CustomerRead.model_validate(customer)
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
@@ -38,7 +71,14 @@ async def get_customer(customer_id: uuid.UUID, session: SessionDep, _: ReadKeyDe
 
 
 @router.get("", response_model=CustomerPage)
-async def list_customers(session: SessionDep, _: ReadKeyDep, page: PageRequestDep) -> CustomerPage:
-    customers, next_cursor = await service.list_customers(session, page)
+async def list_customers(
+    session: SessionDep,
+    _: ReadKeyDep,
+    page: PageRequestDep,
+    segment: Annotated[Label | None, Query(description="Only customers of this segment.")] = None,
+) -> CustomerPage:
+    customers, next_cursor = await service.list_customers(
+        session, page, CustomerFilters(segment=segment)
+    )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)
