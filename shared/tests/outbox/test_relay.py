@@ -54,6 +54,13 @@ async def unpublished(sessionmaker: SessionMaker) -> int:
     return count or 0
 
 
+async def open_two_connections(sessionmaker: SessionMaker) -> None:
+    """Both relays find an open connection in the pool: on a loaded machine a fresh connect can
+    take longer than the other relay needs to drain everything, which proves nothing."""
+    async with sessionmaker() as first, sessionmaker() as second:
+        await asyncio.gather(first.execute(text("SELECT 1")), second.execute(text("SELECT 1")))
+
+
 async def drain(relay: OutboxRelay, sessionmaker: SessionMaker) -> int:
     """Publish until the outbox is empty; a relay may find its lanes empty or taken meanwhile."""
     total = 0
@@ -124,10 +131,7 @@ async def test_two_relays_publish_every_row_exactly_once(
         await create_relay(sessionmaker, kafka_bootstrap, batch_size=40, producer=producer)
         for _ in range(2)
     ]
-    # Both relays find an open connection in the pool: on a loaded machine a fresh connect can
-    # take longer than the other relay needs to drain everything, which proves nothing.
-    async with sessionmaker() as first, sessionmaker() as second:
-        await asyncio.gather(first.execute(text("SELECT 1")), second.execute(text("SELECT 1")))
+    await open_two_connections(sessionmaker)
 
     try:
         counts = await asyncio.gather(*(drain(relay, sessionmaker) for relay in relays))
@@ -161,6 +165,7 @@ async def test_two_relays_keep_each_customers_events_in_order(
         await create_relay(sessionmaker, kafka_bootstrap, batch_size=25, producer=producer)
         for _ in range(2)
     ]
+    await open_two_connections(sessionmaker)
 
     try:
         counts = await asyncio.gather(*(drain(relay, sessionmaker) for relay in relays))
