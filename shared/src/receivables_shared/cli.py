@@ -82,7 +82,9 @@ def build_app(definition: ServiceDefinition) -> typer.Typer:
     @app.command("create-api-key")
     def create_api_key(
         name: Annotated[str, typer.Option(help="Who the key is for, e.g. erp-prod.")],
-        scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin.")] = "read",
+        scopes: Annotated[
+            str, typer.Option(help="Comma-separated: read,write,approve,admin.")
+        ] = "read",
     ) -> None:
         """Create an API key and print it once."""
         try:

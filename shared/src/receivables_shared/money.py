@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
+from babel.numbers import get_currency_precision
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -17,6 +18,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -31,6 +33,9 @@ __all__ = [
     "Money",
     "Quantity",
     "RecordedCurrencyCode",
+    "fits_minor_units",
+    "minor_units",
+    "quantum",
 ]
 
 #: Kept for existing imports: the currencies in use, from reference_codes.
@@ -74,10 +79,12 @@ class _StringInRequests:
 #: A decimal of any size and precision that must arrive as a string.
 DecimalString = Annotated[Decimal, BeforeValidator(_refuse_json_numbers), _StringInRequests()]
 
-#: Amounts keep two decimals at most; JSON carries them as strings so no client rounds them.
+#: Amounts keep three decimals at most (KWD, BHD, JOD have three minor digits; most currencies
+#: two, JPY none: check an amount against its currency with `fits_minor_units`). JSON carries
+#: them as strings so no client rounds them.
 Amount = Annotated[
     Decimal,
-    Field(max_digits=18, decimal_places=2),
+    Field(max_digits=19, decimal_places=3),
     BeforeValidator(_refuse_json_numbers),
     _StringInRequests(),
 ]
@@ -91,8 +98,31 @@ Quantity = Annotated[
 ]
 
 
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point in the currency's amounts: EUR 2, JPY 0, KWD 3 (CLDR)."""
+    return int(get_currency_precision(currency))
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest amount of the currency: Decimal("0.01") for EUR, Decimal("1") for JPY."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def fits_minor_units(amount: Decimal, currency: str) -> bool:
+    """True when the amount has no more decimals than the currency has minor units."""
+    exponent = amount.normalize().as_tuple().exponent
+    return not isinstance(exponent, int) or -exponent <= minor_units(currency)
+
+
 class Money(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     amount: Amount
     currency: CurrencyCode
+
+    @model_validator(mode="after")
+    def _amount_fits_currency(self) -> Money:
+        if not fits_minor_units(self.amount, self.currency):
+            digits = minor_units(self.currency)
+            raise ValueError(f"{self.currency} amounts have at most {digits} decimals")
+        return self

@@ -8,6 +8,7 @@ from invoicing.customers.lookup import CustomerLookup
 from invoicing.settings import Settings
 from receivables_shared.http.dependencies import (
     ApiKeyDep,
+    ApproveKeyDep,
     ClockDep,
     ReadKeyDep,
     SessionDep,
@@ -27,6 +28,7 @@ CustomerLookupDep = Annotated[CustomerLookup, Depends(get_customer_lookup)]
 
 __all__ = [
     "ApiKeyDep",
+    "ApproveKeyDep",
     "ClockDep",
     "CustomerLookupDep",
     "IdempotencyDep",

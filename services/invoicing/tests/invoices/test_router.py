@@ -176,15 +176,18 @@ async def test_issue_invoice_records_invoice_issued_in_the_outbox(
         ("receivables.InvoiceIssued.v1", "invoicing.events", str(customer_id))
     ]
     event = events[0]
-    assert event.payload == {
-        "customer_id": str(customer_id),
-        "invoice_id": invoice["id"],
-        "number": "INV-2026-000001",
-        "currency": "EUR",
-        "total": "1200.50",
-        "issue_date": "2026-03-02",
-        "due_date": "2026-04-01",
-    }
+    assert (
+        event.payload.items()
+        >= {
+            "customer_id": str(customer_id),
+            "invoice_id": invoice["id"],
+            "number": "INV-2026-000001",
+            "currency": "EUR",
+            "total": "1200.50",
+            "issue_date": "2026-03-02",
+            "due_date": "2026-04-01",
+        }.items()
+    )
     assert InvoiceIssued.model_validate(event.payload).total == Decimal("1200.50")
     assert (event.source, event.occurred_at, event.correlation_id) == (
         "/invoicing",

@@ -7,6 +7,7 @@ from fastapi import Depends
 from notifications.settings import Settings
 from receivables_shared.http.dependencies import (
     ApiKeyDep,
+    ApproveKeyDep,
     ClockDep,
     ReadKeyDep,
     SessionDep,
@@ -20,6 +21,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 __all__ = [
     "ApiKeyDep",
+    "ApproveKeyDep",
     "ClockDep",
     "IdempotencyDep",
     "PageRequestDep",

@@ -24,6 +24,9 @@ KEY_MARK = "rk"
 class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
+    #: Credit decisions: limits, terms, classes, accepted assessments. An order system's key
+    #: checks credit with `write` but can never raise a limit.
+    APPROVE = "approve"
     ADMIN = "admin"  # satisfies every scope
 
 
@@ -40,7 +43,7 @@ def _hash(secret: str) -> str:
 def parse_scopes(text: str) -> list[Scope]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
-        raise ValueError("at least one scope is needed (read, write, admin)")
+        raise ValueError("at least one scope is needed (read, write, approve, admin)")
     return [Scope(name) for name in names]
 
 

@@ -85,7 +85,9 @@ def _stack_databases(var_dir: Path, services: list[str] | None) -> dict[str, str
 @api_key.command("create")
 def create(
     name: Annotated[str, typer.Option(help="Who the key is for, e.g. erp.")],
-    scopes: Annotated[str, typer.Option(help="Comma-separated: read,write,admin.")] = "read",
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated: read,write,approve,admin.")
+    ] = "read",
     service: Services = None,
     var_dir: VarDir = Path("var"),
 ) -> None:

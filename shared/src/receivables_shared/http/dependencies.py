@@ -93,6 +93,7 @@ def require_scope(scope: Scope) -> Callable[[ApiKey], Coroutine[Any, Any, ApiKey
 
 ReadKeyDep = Annotated[ApiKey, Depends(require_scope(Scope.READ))]
 WriteKeyDep = Annotated[ApiKey, Depends(require_scope(Scope.WRITE))]
+ApproveKeyDep = Annotated[ApiKey, Depends(require_scope(Scope.APPROVE))]
 AdminKeyDep = Annotated[ApiKey, Depends(require_scope(Scope.ADMIN))]
 
 

@@ -14,6 +14,7 @@ from invoicing.invoices.repository import InvoiceRepository
 from invoicing.invoices.schemas import InvoiceCreate
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField, NotFound
+from receivables_shared.money import fits_minor_units, minor_units
 from receivables_shared.outbox import record_event
 
 CENT = Decimal("0.01")
@@ -27,6 +28,12 @@ def _priced_lines(data: InvoiceCreate) -> list[InvoiceLine]:
     with localcontext() as context:
         context.prec = 50  # quantity x price can exceed the default 28 digits before the check
         for position, line in enumerate(data.lines, start=1):
+            if not fits_minor_units(line.unit_price, data.currency):
+                digits = minor_units(data.currency)
+                raise InvalidField(
+                    f"lines[{position - 1}].unit_price",
+                    f"{data.currency} amounts have at most {digits} decimals",
+                )
             quantity = line.quantity.quantize(QUANTITY_STEP)
             unit_price = line.unit_price.quantize(CENT)
             amount = (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)
