@@ -1,6 +1,7 @@
 """The command line every service shares (Typer):
 
     python -m <package> migrate | serve | create-api-key | revoke-api-key | make-migration
+                        | run-job NAME [--as-of YYYY-MM-DD]
 
 It uses the service's own settings (e.g. INVOICING_DATABASE_URL), as the service does. Against
 the platform `make run` started, use `python -m receivables_shared.devstack api-key ...`, which
@@ -12,16 +13,18 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from receivables_shared.auth.keys import issue_api_key, parse_scopes, revoke_api_key
+from receivables_shared.clock import SystemClock
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.db.migrations import autogenerate_revision, upgrade_database
 from receivables_shared.http.app import create_app
+from receivables_shared.jobs import JobContext, PeriodicJob
 from receivables_shared.logging import configure_logging
 from receivables_shared.service import ServiceDefinition
 from receivables_shared.settings import ServiceSettings
@@ -42,6 +45,18 @@ async def _revoke_api_key(settings: ServiceSettings, key: str) -> bool:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             return await revoke_api_key(session, key, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+
+
+async def _run_job(settings: ServiceSettings, job: PeriodicJob, as_of: date | None) -> object:
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        clock = SystemClock(as_of or settings.business_date, zone=settings.business_zone)
+        context = JobContext(
+            sessionmaker=create_sessionmaker(engine), clock=clock, settings=settings
+        )
+        return await job.run(context)
     finally:
         await engine.dispose()
 
@@ -103,6 +118,22 @@ def build_app(definition: ServiceDefinition) -> typer.Typer:
             print("error: no active key with that prefix", file=sys.stderr)
             raise typer.Exit(1)
         print("revoked", file=sys.stderr)
+
+    @app.command("run-job")
+    def run_job(
+        name: Annotated[str, typer.Argument(help="The job's name, e.g. overdue-and-interest.")],
+        as_of: Annotated[
+            datetime | None,
+            typer.Option(formats=["%Y-%m-%d"], help="Business date to run as (default today)."),
+        ] = None,
+    ) -> None:
+        """Run one round of a periodic job now and print what it did."""
+        jobs = {job.name: job for job in definition.jobs}
+        if name not in jobs:
+            known = ", ".join(sorted(jobs)) or "none"
+            print(f"error: no job {name!r} (jobs: {known})", file=sys.stderr)
+            raise typer.Exit(2)
+        print(asyncio.run(_run_job(settings(), jobs[name], as_of.date() if as_of else None)))
 
     @app.command("make-migration")
     def make_migration(

@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 
 from receivables_shared.consumer.runner import Handler
 from receivables_shared.events.base import Event, dead_letter_topic_of, topic_of
+from receivables_shared.jobs import PeriodicJob
 from receivables_shared.settings import ServiceSettings
 
 
@@ -24,6 +25,8 @@ class ServiceDefinition:
     migrations: str
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[type[Event], Handler] = field(default_factory=dict)
+    #: Set-based work on a timer, run by the worker process (receivables_shared.jobs).
+    jobs: Sequence[PeriodicJob] = ()
 
     @property
     def topic(self) -> str:

@@ -16,6 +16,7 @@ from receivables_shared.consumer.runner import EventConsumer
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.db.faults import describe, is_transient
 from receivables_shared.idempotency.retention import purge_idempotency_keys
+from receivables_shared.jobs import JobContext, PeriodicJob
 from receivables_shared.kafka import create_consumer, create_producer, ensure_topics
 from receivables_shared.outbox.relay import OutboxRelay, sleep_or_stop
 from receivables_shared.service import ServiceDefinition
@@ -35,6 +36,23 @@ async def housekeep(
         sessionmaker, clock, timedelta(hours=settings.idempotency_retention_hours)
     )
     await purge_inbox(sessionmaker, clock, timedelta(hours=settings.inbox_retention_hours))
+
+
+def repeat(job: PeriodicJob, context: JobContext) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The loop of one periodic job: a round, then its interval, until the worker stops."""
+
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await job.run(context)
+            except Exception as error:
+                if not is_transient(error):
+                    raise  # _supervise logs it and restarts the loop
+                # The database is away: the next round does what this one could not.
+                log.warning("job %s skipped a round: %s", job.name, describe(error))
+            await sleep_or_stop(stop, job.interval_seconds(context.settings))
+
+    return loop
 
 
 class ServiceWorkers:
@@ -93,6 +111,11 @@ class ServiceWorkers:
                 await sleep_or_stop(stop, HOUSEKEEPING_INTERVAL_SECONDS)
 
         self._tasks.append(asyncio.create_task(self._supervise("housekeeping", housekeeping)))
+        context = JobContext(sessionmaker=self.sessionmaker, clock=self.clock, settings=settings)
+        for job in definition.jobs:
+            self._tasks.append(
+                asyncio.create_task(self._supervise(f"job {job.name}", repeat(job, context)))
+            )
         if definition.handlers:
             self._consumer = create_consumer(
                 self.bootstrap,
