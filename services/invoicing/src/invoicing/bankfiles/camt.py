@@ -173,18 +173,18 @@ def _party(transaction: etree._Element, role: str) -> tuple[str | None, str | No
     return name, iban_shape(account)
 
 
-def _remittance(transaction: etree._Element | None) -> tuple[str | None, str | None]:
-    """(creditor reference, free text): Strd/CdtrRefInf/Ref and the Ustrd lines joined."""
+def _remittance(transaction: etree._Element | None) -> tuple[tuple[str, ...], str | None]:
+    """(creditor references, free text): every Strd/CdtrRefInf/Ref and the Ustrd lines."""
     info = _find(transaction, "RmtInf")
     if info is None:
-        return None, None
-    reference = None
-    for structured in _children(info, "Strd"):
-        reference = _text(structured, "CdtrRefInf/Ref")
-        if reference:
-            break
+        return (), None
+    references = tuple(
+        reference
+        for structured in _children(info, "Strd")
+        if (reference := _text(structured, "CdtrRefInf/Ref"))
+    )
     unstructured = [u.text.strip() for u in _children(info, "Ustrd") if u.text and u.text.strip()]
-    return reference, " ".join(unstructured) or None
+    return references, " ".join(unstructured) or None
 
 
 def _transaction_amount(transaction: etree._Element, currency: str) -> Decimal | None:
@@ -285,15 +285,20 @@ def _entry_from(
     position: str,
     remittance_text: str | None,
 ) -> Entry:
-    name = iban = end_to_end = structured = text = None
+    name = iban = end_to_end = text = None
+    references: tuple[str, ...] = ()
     is_return = False
     if transaction is not None:
-        # The other party: who paid us on a credit, whom we paid on a debit.
-        name, iban = _party(transaction, "Dbtr" if credit else "Cdtr")
+        # The other party: who paid us on a credit (or on the credit a reversal takes back),
+        # whom we paid on a debit; a returned payment of ours names its creditor instead.
+        expected, other = ("Dbtr", "Cdtr") if credit != facts.reversal else ("Cdtr", "Dbtr")
+        name, iban = _party(transaction, expected)
+        if name is None and iban is None:
+            name, iban = _party(transaction, other)
         end_to_end = _text(transaction, "Refs/EndToEndId")
         if end_to_end == "NOTPROVIDED":
             end_to_end = None
-        structured, text = _remittance(transaction)
+        references, text = _remittance(transaction)
         is_return = _find(transaction, "RtrInf") is not None
     is_return = is_return or (code or "").rsplit("/", 1)[-1] in _RETURN_SUBFAMILIES
     return Entry(
@@ -306,7 +311,8 @@ def _entry_from(
         reversal=facts.reversal,
         return_=is_return,
         end_to_end_id=end_to_end,
-        structured_reference=structured,
+        structured_reference=references[0] if references else None,
+        structured_references=references,
         remittance_text=text or remittance_text,
         payer_name=name,
         payer_iban=iban,

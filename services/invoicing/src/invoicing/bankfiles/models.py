@@ -49,6 +49,9 @@ class Entry:
     raw_position: str
     #: False for camt entries with status PDNG/INFO/FUTR: announced, not on the account.
     booked: bool = True
+    #: Every creditor reference of the transaction, in order: a camt payment can name an
+    #: invoice and the credit note deducted from it. structured_reference is the first.
+    structured_references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,8 @@ def _statement_line(item: _Field, details: _Field | None, currency: str) -> Entr
         bank_ref += rest.pop(0).strip()
     supplementary = "".join(rest).strip()
     mark = match["mark"]
-    parsed = parse_details(details.value if details else "", credit=mark in ("C", "RD"))
+    # The party of the original booking: the payer of a credit and of a reversed credit.
+    parsed = parse_details(details.value if details else "", credit=mark in ("C", "RC"))
     payer_iban = parsed.payer_iban or iban_shape(supplementary.split("/")[0] or None)
     swift_code = match["type"] + match["code"]
     is_return = parsed.return_ or match["code"] == "RTI"
@@ -176,6 +177,9 @@ def _statement_line(item: _Field, details: _Field | None, currency: str) -> Entr
         return_=is_return,
         end_to_end_id=parsed.end_to_end_id,
         structured_reference=parsed.structured_reference,
+        structured_references=(
+            (parsed.structured_reference,) if parsed.structured_reference else ()
+        ),
         remittance_text=parsed.remittance_text,
         payer_name=parsed.payer_name,
         payer_iban=payer_iban,

@@ -79,7 +79,8 @@ def _german(gvc: str, text: str) -> Details:
         structured_reference=rf_reference_in(remittance),
         remittance_text=remittance,
         payer_name=name,
-        payer_iban=iban_shape(subfields.get("31")),
+        # ?31 is the payer's account; some banks leave it out and write IBAN+ in the text.
+        payer_iban=iban_shape(subfields.get("31")) or iban_shape(keywords.get("IBAN")),
         return_=any(word in posting_text for word in _RETURN_WORDS),
         reversal=any(word in posting_text for word in _REVERSAL_WORDS),
         gvc=gvc,
