@@ -187,3 +187,20 @@ def test_entities_and_doctypes_are_refused() -> None:
         parse_statement(data)
 
     assert "DOCTYPE" in raised.value.message
+
+
+def test_camt054_without_a_direction_names_the_entry() -> None:
+    with pytest.raises(MalformedStatement) as raised:
+        parse_statement(read("camt054-malformed-no-direction.xml"))
+
+    assert raised.value.location.startswith("/Document/BkToCstmrDbtCdtNtfctn/Ntfctn/Ntry[2]")
+    assert raised.value.location.endswith("(line 51)")
+    assert "CdtDbtInd" in raised.value.message
+
+
+def test_cr_only_line_ends_keep_their_line_numbers() -> None:
+    lf = read("camt054-v06-northwind.xml")
+    cr_only = parse_statement(lf.replace(b"\n", b"\r"))
+
+    assert cr_only == parse_statement(lf)
+    assert cr_only.statements[0].entries[0].raw_position.endswith("(line 30)")

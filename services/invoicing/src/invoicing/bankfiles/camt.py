@@ -106,7 +106,9 @@ def _money(element: etree._Element, path: str, *, required: bool) -> _Money | No
 
 def _credit(element: etree._Element, *, required: bool) -> bool | None:
     indicator = _text(element, "CdtDbtInd")
-    if indicator is None and not required:
+    if indicator is None:
+        if required:
+            raise MalformedStatement(_position(element), "CdtDbtInd is missing")
         return None
     if indicator not in ("CRDT", "DBIT"):
         raise MalformedStatement(_position(element), "CdtDbtInd must be CRDT or DBIT")
@@ -322,7 +324,17 @@ def _entry_from(
     )
 
 
+def _lf_line_ends(data: bytes) -> bytes:
+    """CR-only files (old Mac style) as LF, so that libxml2 counts their lines.
+
+    XML treats a lone CR as a line end anyway; skipped for UTF-16, where bytes are not chars."""
+    if b"\n" in data or b"\r" not in data or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data
+    return data.replace(b"\r", b"\n")
+
+
 def parse_camt(data: bytes) -> ParsedFile:
+    data = _lf_line_ends(data)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
