@@ -149,3 +149,14 @@ def test_a_wrong_field_names_its_line(old: bytes, new: bytes, location: str, mes
 
     assert raised.value.location == location
     assert message in raised.value.message
+
+
+def test_trailer_blocks_on_their_own_lines_and_bic_before_the_iban() -> None:
+    text = read("mt940-nl-overlap-day1.sta").decode()
+    text = text.replace(":25:NL20INGB0001234567EUR", ":25:INGBNL2A/NL20INGB0001234567")
+    text = text.replace("-}\n", "-}\n{5:{MAC:00000000}{CHK:4F2C9A0B11D3}}\n{S:{COP:P}}\n")
+    [statement] = parse_statement(text.encode()).statements
+
+    assert statement.account_iban == "NL20INGB0001234567"
+    assert statement.closing_balance == Decimal("2802.00")
+    assert len(statement.entries) == 2

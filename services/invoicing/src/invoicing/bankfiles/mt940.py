@@ -26,7 +26,8 @@ _TAG = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
 _ENVELOPE_HEAD = re.compile(r"^(?:\{[1-3]:(?:[^{}]|\{[^{}]*\})*\})+(?:\{4:)?|^\{4:")
 #: SOH/ETX frame each message in files straight from a SWIFT interface (PostFinance).
 _FRAMING = str.maketrans("", "", "\x01\x03")
-_ENVELOPE_TAIL = re.compile(r"^-\}(?:\{5:(?:[^{}]|\{[^{}]*\})*\})?")
+#: End of block 4 and the trailer blocks ({5:{MAC:..}{CHK:..}}, {S:..}), on one line or apart.
+_ENVELOPE_TAIL = re.compile(r"^(?:-\})?(?:\{[5S]:(?:[^{}]|\{[^{}]*\})*\})*")
 _BALANCE = re.compile(r"^(?P<mark>[CD])(?P<date>\d{6})(?P<currency>[A-Z]{3})(?P<amount>\d[\d,]*)$")
 _STATEMENT_LINE = re.compile(
     r"^(?P<value_date>\d{6})(?P<entry_date>\d{4})?"

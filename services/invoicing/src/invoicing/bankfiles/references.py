@@ -39,14 +39,17 @@ def iban_shape(value: str | None) -> str | None:
 def split_account(value: str) -> tuple[str | None, str | None, str | None]:
     """An account field (MT940 :25:) as (iban, other id, currency suffix).
 
-    ING writes the currency after the IBAN (NL77INGB0574908765EUR); German banks write
-    BLZ/account number, which is no IBAN.
+    ING writes the currency after the IBAN (NL77INGB0574908765EUR), some banks BIC/IBAN;
+    German banks write BLZ/account number, which is no IBAN.
     """
     value = value.strip()
     if iban := iban_shape(value):
         return iban, None, None
     if len(value) > 3 and value[-3:].isalpha() and (iban := iban_shape(value[:-3])):
         return iban, None, value[-3:]
+    # Some banks write BIC/IBAN.
+    if "/" in value and (iban := iban_shape(value.rsplit("/", 1)[1])):
+        return iban, None, None
     return None, value or None, None
 
 
