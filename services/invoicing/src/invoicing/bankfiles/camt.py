@@ -240,6 +240,8 @@ def _entries(entry: etree._Element) -> list[Entry]:
     if not split:
         # One entry: details from the only (or first) transaction, the entry's own amount.
         first = transactions[0] if transactions else None
+        if not reference and len(transactions) == 1:
+            reference = _text(first, "Refs/AcctSvcrRef") or ""
         text = None
         if first is not None:
             texts = [_remittance(tx)[1] for tx in transactions]
