@@ -8,10 +8,14 @@ from sqlalchemy import Date, DateTime, Index, String, UniqueConstraint, Uuid, fu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collection.base import Base
-from receivables_shared.db.movements import MONEY, MovementColumns
+from receivables_shared.db.open_amount_projection import (
+    MONEY,
+    MovementColumns,
+    OpenAmountColumns,
+)
 
 
-class Receivable(Base):
+class Receivable(OpenAmountColumns, Base):
     """An issued invoice as collections sees it: what is owed, by whom, due when, open how much."""
 
     __tablename__ = "receivables"
@@ -22,13 +26,7 @@ class Receivable(Base):
     currency: Mapped[str] = mapped_column(String(3))
     #: The invoice's total as issued.
     amount_due: Mapped[Decimal] = mapped_column(MONEY)
-    #: What is still owed: set from invoicing's figure in each movement event, never summed here.
-    open_amount: Mapped[Decimal] = mapped_column(MONEY)
-    #: "open", "closed" (nothing owed) or "cancelled".
-    state: Mapped[str] = mapped_column(String(16))
     due_date: Mapped[date] = mapped_column(Date, index=True)
-    #: Set by InvoiceOverdue; cleared when the due date moves into the future.
-    overdue_on: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
