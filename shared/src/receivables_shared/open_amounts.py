@@ -48,6 +48,7 @@ __all__ = [
     "change_of",
     "in_minor_units",
     "state_after",
+    "state_of",
 ]
 
 
@@ -132,10 +133,16 @@ def change_of(event: Event) -> OpenAmountChange | None:
 
 
 def state_after(change: OpenAmountChange) -> str:
-    """Cancelled once cancelled; otherwise "open" while something is owed, else "closed"."""
-    if any(movement.kind is MovementKind.CANCELLED for movement in change.movements):
+    """The invoice's state after the change."""
+    cancelled = any(movement.kind is MovementKind.CANCELLED for movement in change.movements)
+    return state_of(change.open_after, cancelled=cancelled)
+
+
+def state_of(open_amount: Decimal, *, cancelled: bool) -> str:
+    """Cancelled once cancelled; otherwise open while something is owed, else closed."""
+    if cancelled:
         return "cancelled"
-    return "open" if change.open_after > 0 else "closed"
+    return "open" if open_amount > 0 else "closed"
 
 
 class _InvoiceMovementEvent(Protocol):

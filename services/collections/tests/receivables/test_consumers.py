@@ -268,3 +268,15 @@ async def movements_of_customer(
         .order_by(ReceivableMovement.id)
     )
     return [(kind, amount, open_after) for kind, amount, open_after in rows.all()]
+
+
+async def test_a_cancellation_before_its_invoice_leaves_it_cancelled(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    issued = create_invoice_issued(uuid.uuid4(), total="100.00")
+    await deliver(SERVICE, session, clock, cancelled(issued, "100.00"))
+
+    await deliver(SERVICE, session, clock, issued)
+
+    found = await receivable(session, issued.invoice_id)
+    assert (found.open_amount, found.state) == (Decimal("0"), "cancelled")

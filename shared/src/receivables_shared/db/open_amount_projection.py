@@ -31,10 +31,12 @@ from receivables_shared.events.base import Event
 from receivables_shared.events.cloudevents import EventMeta
 from receivables_shared.open_amounts import (
     BooksBalance,
+    MovementKind,
     OpenAmountChange,
     books_balances,
     change_of,
     state_after,
+    state_of,
 )
 
 log = logging.getLogger(__name__)
@@ -90,9 +92,9 @@ class OpenAmountProjection:
         assert change is not None  # an InvoiceIssued always moves an amount
         if await self._exists(event.invoice_id):
             return  # issued once; a second announcement of it counts nothing twice
-        earlier_open = await self._last_open_after(event.invoice_id)
+        earlier = await self._latest_movement(event.invoice_id)
         await self._record(change, meta)
-        open_amount = change.open_after if earlier_open is None else earlier_open
+        open_amount, state = earlier or (change.open_after, state_after(change))
         values = {
             **row,
             "invoice_id": event.invoice_id,
@@ -100,7 +102,7 @@ class OpenAmountProjection:
             "currency": event.currency,
             "due_date": event.due_date,
             "open_amount": open_amount,
-            "state": "open" if open_amount > 0 else "closed",
+            "state": state,
             "overdue_on": None,
         }
         await self.session.execute(
@@ -193,13 +195,18 @@ class OpenAmountProjection:
         )
         return bool(inserted.all())
 
-    async def _last_open_after(self, invoice_id: uuid.UUID) -> Decimal | None:
-        """The open amount announced by the invoice's latest recorded movement, if any."""
+    async def _latest_movement(self, invoice_id: uuid.UUID) -> tuple[Decimal, str] | None:
+        """The open amount and state after the invoice's latest recorded movement, if any."""
         movements = self.movements
-        opened: Decimal | None = await self.session.scalar(
-            select(movements.open_after)
-            .where(movements.invoice_id == invoice_id)
-            .order_by(movements.id.desc())
-            .limit(1)
-        )
-        return opened
+        latest = (
+            await self.session.execute(
+                select(movements.open_after, movements.kind)
+                .where(movements.invoice_id == invoice_id)
+                .order_by(movements.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if latest is None:
+            return None
+        open_after, kind = latest
+        return open_after, state_of(open_after, cancelled=kind == MovementKind.CANCELLED)
