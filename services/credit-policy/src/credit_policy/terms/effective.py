@@ -276,15 +276,22 @@ def check_limit(
         )
 
 
+def stored_overrides(overrides: TermOverrides) -> dict[str, Any]:
+    """The terms sent, term -> stored value; None removes the override."""
+    return {
+        term: stored_term(term, getattr(overrides, term)) for term in overrides.model_fields_set
+    }
+
+
 def parse_overrides(overrides: Mapping[str, Any], *, field: str = "overrides") -> dict[str, Any]:
-    """Checked overrides, term -> stored value (None removes the override); 422 naming the term."""
+    """Checked overrides from plain values (422 naming the term), as `stored_overrides`."""
     try:
         parsed = TermOverrides.model_validate(dict(overrides))
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidField(f"{field}.{where}", first["msg"]) from error
-    return {term: stored_term(term, getattr(parsed, term)) for term in parsed.model_fields_set}
+    return stored_overrides(parsed)
 
 
 def override_changes(

@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Uuid, any_, cast, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.models import Customer
@@ -40,7 +41,10 @@ class CreditRepository:
         )
         if for_update:
             # Only the credit row: the class row is shared by many customers.
-            statement = statement.with_for_update(of=CustomerCredit)
+            # populate_existing: a row read before the lock is refreshed to what was locked.
+            statement = statement.with_for_update(of=CustomerCredit).execution_options(
+                populate_existing=True
+            )
         row = (await self.session.execute(statement)).one_or_none()
         return None if row is None else CreditStanding(row[0], row[1], row[2])
 
@@ -49,8 +53,10 @@ class CreditRepository:
             select(Customer.currency, CustomerCredit, RiskClass)
             .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
             .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
-            .where(Customer.id.in_(customer_ids))
+            # One array parameter, not one per id: a class may have many thousand customers.
+            .where(Customer.id == any_(cast(literal(list(customer_ids)), ARRAY(Uuid))))
             .order_by(Customer.id)
+            .execution_options(populate_existing=True)
         )
         rows = await self.session.execute(statement)
         return [
