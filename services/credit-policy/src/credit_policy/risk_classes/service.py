@@ -64,6 +64,7 @@ async def put_risk_class(
         risk_class = RiskClass(key=key, version=1, **values)
         repository.add(risk_class)
         await session.flush()
+        await session.refresh(risk_class)  # as stored: "2.5" reads back as "2.50"
         return risk_class, True
     changed = {f: v for f, v in values.items() if getattr(risk_class, f) != v}
     if not changed:
@@ -73,6 +74,7 @@ async def put_risk_class(
         setattr(risk_class, field, value)
     risk_class.version += 1
     await session.flush()
+    await session.refresh(risk_class)
     if set(changed) - {"name"}:
         await repository.record_class_change_for_customers(
             key,
