@@ -71,6 +71,7 @@ async def test_a_new_customer_has_no_class_no_credit_and_announces_its_terms(
         "grace_days": 0,
         "dunning_policy": None,
         "special_control": False,
+        "contract_clauses": [],
     }
 
 

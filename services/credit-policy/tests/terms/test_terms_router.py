@@ -121,6 +121,7 @@ async def test_class_then_override_then_limit_each_announce_the_full_terms(
         "grace_days": 10,
         "dunning_policy": "standard",
         "special_control": False,
+        "contract_clauses": [],
     }
 
 
@@ -192,6 +193,7 @@ async def test_credit_needs_a_decision_with_facts_a_credit_class_and_a_contract(
     }
     events = await events_of(customer_id)
     assert [e["credit_allowed"] for e in events] == [False, False, True]
+    assert events[-1]["contract_clauses"] == ["late_interest"]
 
 
 async def test_withdrawing_credit_stops_it(

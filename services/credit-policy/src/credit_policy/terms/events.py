@@ -28,4 +28,5 @@ def customer_terms_changed(terms: EffectiveTerms, effective_on: date) -> Custome
         grace_days=terms.grace_days,
         dunning_policy=terms.dunning_policy,
         special_control=terms.special_control,
+        contract_clauses=tuple(sorted(terms.contract_clauses)),
     )
