@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from credit_policy.customers.models import Customer
@@ -25,6 +25,7 @@ from credit_policy.terms.effective import (
 from credit_policy.terms.models import CustomerCredit
 from receivables_shared.clock import ManualClock
 from receivables_shared.http.problems import InvalidField
+from receivables_shared.outbox.models import OutboxEvent
 from receivables_shared.testing.helpers import eventually
 
 NewCustomer = Callable[..., Awaitable[uuid.UUID]]
@@ -229,10 +230,8 @@ async def _someone_waits_for_a_lock(engine: AsyncEngine) -> bool:
     return bool(waiting)
 
 
-async def test_lock_customer_credit_serialises_a_customer(
-    engine: AsyncEngine, clock: ManualClock
-) -> None:
-    """A second transaction waits for the first's lock on the customer's credit row."""
+async def _committed_customer(engine: AsyncEngine, clock: ManualClock) -> uuid.UUID:
+    """A customer committed for real, for tests of several transactions at once."""
     async with AsyncSession(engine) as setup:
         customer = Customer(
             name="X",
@@ -247,6 +246,25 @@ async def test_lock_customer_credit_serialises_a_customer(
         customer_id = customer.id
         open_credit_account(setup, clock, customer_id, "EUR")
         await setup.commit()
+    return customer_id
+
+
+async def _remove(engine: AsyncEngine, customer_id: uuid.UUID) -> None:
+    """What a committed customer left: its rows (credit and history cascade) and its events."""
+    async with AsyncSession(engine) as cleanup:
+        await cleanup.execute(
+            delete(OutboxEvent).where(OutboxEvent.partition_key == str(customer_id))
+        )
+        await cleanup.execute(delete(Customer).where(Customer.id == customer_id))
+        await cleanup.commit()
+        assert await cleanup.get(CustomerCredit, customer_id) is None
+
+
+async def test_lock_customer_credit_serialises_a_customer(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """A second transaction waits for the first's lock on the customer's credit row."""
+    customer_id = await _committed_customer(engine, clock)
     order: list[str] = []
     try:
         async with AsyncSession(engine) as first, AsyncSession(engine) as second:
@@ -264,7 +282,42 @@ async def test_lock_customer_credit_serialises_a_customer(
             await waiting
         assert order == ["first", "second"]
     finally:
-        async with AsyncSession(engine) as cleanup:
-            await cleanup.delete(await cleanup.get(Customer, customer_id))
-            await cleanup.commit()
-            assert await cleanup.get(CustomerCredit, customer_id) is None
+        await _remove(engine, customer_id)
+
+
+async def test_concurrent_changes_of_one_customer_get_distinct_versions(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """Changes in parallel transactions serialise on the credit row: no version is lost."""
+    customer_id = await _committed_customer(engine, clock)
+
+    async def change(grace_days: int) -> int:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            terms = await apply_credit_decision(
+                session,
+                clock,
+                customer_id,
+                risk_class="B",
+                credit_limit=None,
+                credit_allowed=False,
+                overrides={"grace_days": grace_days},
+                reason="parallel",
+                actor="t",
+                source="api",
+            )
+            await session.commit()
+            return terms.terms_version
+
+    try:
+        versions = await asyncio.gather(*(change(days) for days in range(1, 9)))
+        async with AsyncSession(engine) as check:
+            final = await effective_terms(check, customer_id)
+            published = await check.scalars(
+                select(OutboxEvent).where(OutboxEvent.partition_key == str(customer_id))
+            )
+            published_versions = sorted(e.payload["terms_version"] for e in published)
+        assert sorted(versions) == list(range(2, 10))
+        assert published_versions == list(range(1, 10))
+        assert final is not None and final.terms_version == 9
+    finally:
+        await _remove(engine, customer_id)

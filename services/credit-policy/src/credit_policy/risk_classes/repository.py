@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.history.models import CreditHistoryEntry
@@ -25,8 +26,15 @@ class RiskClassRepository:
             statement = statement.with_for_update()
         return await self.session.scalar(statement)
 
-    def add(self, risk_class: RiskClass) -> None:
-        self.session.add(risk_class)
+    async def add_if_absent(self, key: str, values: dict[str, Any]) -> RiskClass | None:
+        """Insert the class unless it exists (None then): two concurrent first PUTs make one."""
+        inserted = await self.session.scalar(
+            pg_insert(RiskClass)
+            .values(key=key, version=1, **values)
+            .on_conflict_do_nothing(index_elements=[RiskClass.key])
+            .returning(RiskClass.key)
+        )
+        return None if inserted is None else await self.get(key)
 
     async def record_class_change_for_customers(
         self,

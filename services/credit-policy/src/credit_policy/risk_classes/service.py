@@ -61,11 +61,12 @@ async def put_risk_class(
     repository = RiskClassRepository(session)
     risk_class = await repository.get(key, for_update=True)
     if risk_class is None:
-        risk_class = RiskClass(key=key, version=1, **values)
-        repository.add(risk_class)
-        await session.flush()
-        await session.refresh(risk_class)  # as stored: "2.5" reads back as "2.50"
-        return risk_class, True
+        created = await repository.add_if_absent(key, values)
+        if created is not None:
+            return created, True
+        # A concurrent PUT created it first: ours is an update of it.
+        risk_class = await repository.get(key, for_update=True)
+        assert risk_class is not None, "add_if_absent found it, so it exists"
     changed = {f: v for f, v in values.items() if getattr(risk_class, f) != v}
     if not changed:
         return risk_class, False
