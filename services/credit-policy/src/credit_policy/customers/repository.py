@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.models import Customer
 from credit_policy.customers.schemas import CustomerFilters
+from credit_policy.terms.models import CustomerCredit
 from receivables_shared.pagination import Keyset, PageRequest
 
 # Creation order; the id breaks ties between customers created in one transaction.
@@ -19,6 +20,10 @@ def _filtered(statement: Select[Any], filters: CustomerFilters) -> Select[Any]:
     """Every filter is one more WHERE on the same keyset query, so paging works unchanged."""
     if filters.segment is not None:
         statement = statement.where(Customer.segment == filters.segment)
+    if filters.risk_class is not None:
+        statement = statement.join(CustomerCredit, CustomerCredit.customer_id == Customer.id).where(
+            CustomerCredit.risk_class_key == filters.risk_class
+        )
     return statement
 
 

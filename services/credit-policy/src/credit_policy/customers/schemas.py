@@ -96,6 +96,7 @@ class CustomerPage(Page[CustomerRead]):
 class CustomerFilters:
     """What GET /v1/customers may be narrowed by; every filter set must hold (AND).
 
-    Risk class, credit hold and review date join here when credit-policy has them."""
+    Credit hold and review date join here when credit-policy has them."""
 
     segment: str | None = None
+    risk_class: str | None = None
