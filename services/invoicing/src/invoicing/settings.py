@@ -3,6 +3,7 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from invoicing.documents.seller import DEMO_BANK_ACCOUNTS, BankAccount, SellerSettings
 from receivables_shared.settings import ServiceSettings
 
 
@@ -24,6 +25,25 @@ class Settings(ServiceSettings):
     customer_event_wait_seconds: float = Field(
         default=2.0, ge=0, description="Without credit_policy_url: how long to wait for the event."
     )
+
+    # The seller on invoices (docs/documents.md); demo defaults so `make run` shows a real one.
+    seller_legal_name: str = Field(default=SellerSettings().legal_name, min_length=1)
+    seller_address: str = Field(default=SellerSettings().address, min_length=1)
+    seller_tax_id: str = Field(default=SellerSettings().tax_id, min_length=1)
+    seller_bank_accounts: list[BankAccount] = Field(
+        default=list(DEMO_BANK_ACCOUNTS),
+        min_length=1,
+        description='JSON, e.g. [{"iban": "LV80BANK0000435195001", "bic": "BANKLV22"}]',
+    )
+
+    @property
+    def seller(self) -> SellerSettings:
+        return SellerSettings(
+            legal_name=self.seller_legal_name,
+            address=self.seller_address,
+            tax_id=self.seller_tax_id,
+            bank_accounts=self.seller_bank_accounts,
+        )
 
     @model_validator(mode="after")
     def _key_with_url(self) -> Self:
