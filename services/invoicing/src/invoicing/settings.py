@@ -1,4 +1,5 @@
-from typing import ClassVar, Self
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -44,6 +45,30 @@ class Settings(ServiceSettings):
             tax_id=self.seller_tax_id,
             bank_accounts=self.seller_bank_accounts,
         )
+
+    # Invoices (docs/invoices.md): what applies when credit-policy sent no terms for a customer.
+    tax_rates: str = Field(
+        default="0,5,9,12,20,21",
+        description="Tax rates (percent) an invoice line may carry, comma-separated.",
+    )
+    default_payment_term_days: int = Field(default=30, ge=0, le=365)
+    default_business_day_rule: Literal["none", "next_business_day"] = "next_business_day"
+
+    @property
+    def allowed_tax_rates(self) -> frozenset[Decimal]:
+        return frozenset(
+            Decimal(rate.strip()) for rate in self.tax_rates.split(",") if rate.strip()
+        )
+
+    @model_validator(mode="after")
+    def _tax_rates_are_percentages(self) -> Self:
+        try:
+            rates = self.allowed_tax_rates
+        except InvalidOperation as error:
+            raise ValueError(f"INVOICING_TAX_RATES: {self.tax_rates!r} is not a list") from error
+        if not rates or any(not 0 <= rate < 100 for rate in rates):
+            raise ValueError("INVOICING_TAX_RATES: percentages from 0 to below 100")
+        return self
 
     @model_validator(mode="after")
     def _key_with_url(self) -> Self:
