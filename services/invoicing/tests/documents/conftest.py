@@ -14,6 +14,7 @@ from invoicing.documents.view_models import (
     InvoiceDocument,
     Party,
     PaymentAccount,
+    TaxRateTotal,
 )
 
 SELLER = Party(
@@ -52,6 +53,10 @@ def make_invoice(language: str = "en", **overrides: object) -> InvoiceDocument:
                 tax=Decimal("1.80"),
                 gross=Decimal("16.80"),
             ),
+        ],
+        "tax_totals": [
+            TaxRateTotal(Decimal("21"), Decimal("1200.50"), Decimal("252.11"), Decimal("1452.61")),
+            TaxRateTotal(Decimal("12"), Decimal("15.00"), Decimal("1.80"), Decimal("16.80")),
         ],
         "net_total": Decimal("1215.50"),
         "tax_total": Decimal("253.91"),

@@ -38,6 +38,10 @@ class Formatter:
         """`value` in percent points: Decimal("1.5") is 1.5 %."""
         return str(format_percent(value / 100, format="#,##0.####%", locale=self.locale))
 
+    def country(self, code: str) -> str:
+        """A country's name in the locale (LV -> Latvia, Латвия, Латвия, Latvija)."""
+        return str(self.locale.territories.get(code.upper(), code))
+
     def date(self, value: datetime.date) -> str:
         return str(format_date(value, format="long", locale=self.locale))
 

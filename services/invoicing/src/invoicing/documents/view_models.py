@@ -5,8 +5,8 @@ A builder (documents/builder.py) maps the stored invoice, customer and seller se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -81,20 +81,5 @@ class InvoiceDocument:
     #: Requirement 10: the penalty clause; zero prints none.
     late_interest_percent_per_month: Decimal = Decimal(0)
     interest_grace_days: int = 0
-    tax_totals: Sequence[TaxRateTotal] = field(default=())
-
-    @property
-    def tax_by_rate(self) -> Sequence[TaxRateTotal]:
-        return self.tax_totals or tax_totals_by_rate(self.lines)
-
-
-def tax_totals_by_rate(lines: Iterable[DocumentLine]) -> list[TaxRateTotal]:
-    """Net, tax and gross per tax rate, highest rate first (lines are already rounded)."""
-    sums: dict[Decimal, tuple[Decimal, Decimal, Decimal]] = {}
-    for line in lines:
-        net, tax, gross = sums.get(line.tax_rate, (Decimal(0), Decimal(0), Decimal(0)))
-        sums[line.tax_rate] = (net + line.net, tax + line.tax, gross + line.gross)
-    return [
-        TaxRateTotal(rate=rate, net=net, tax=tax, gross=gross)
-        for rate, (net, tax, gross) in sorted(sums.items(), reverse=True)
-    ]
+    #: Net, tax and gross per tax rate (requirement 12: tax per rate).
+    tax_totals: Sequence[TaxRateTotal] = ()
