@@ -6,6 +6,7 @@ from invoicing.invoices.router import router as invoices_router
 from invoicing.ledger import models as _ledger_models  # noqa: F401 (tables)
 from invoicing.numbering import models as _numbering_models  # noqa: F401 (tables)
 from invoicing.settings import Settings
+from invoicing.statements.router import router as statements_router
 from invoicing.terms.consumers import on_customer_terms_changed
 from invoicing.write_offs import models as _write_off_models  # noqa: F401 (tables)
 from receivables_shared.events import CustomerCreated, CustomerTermsChanged, CustomerUpdated
@@ -17,7 +18,7 @@ SERVICE = ServiceDefinition(
     settings_class=Settings,
     metadata=Base.metadata,
     migrations="invoicing:migrations",
-    routers=[invoices_router, documents_router],
+    routers=[invoices_router, documents_router, statements_router],
     handlers={
         CustomerCreated: on_customer_created,
         CustomerUpdated: on_customer_updated,
