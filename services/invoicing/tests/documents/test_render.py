@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from collections.abc import Callable
@@ -15,7 +16,12 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from invoicing.documents.formatting import Formatter
-from invoicing.documents.render import html_to_pdf, render_invoice_html, render_invoice_pdf
+from invoicing.documents.render import (
+    html_to_pdf,
+    html_to_pdf_in_thread,
+    render_invoice_html,
+    render_invoice_pdf,
+)
 from invoicing.documents.texts import CATALOGUES, LANGUAGES, texts_for
 from invoicing.documents.view_models import DocumentLine, InvoiceDocument
 
@@ -183,3 +189,28 @@ def test_every_language_has_every_text_with_the_same_placeholders() -> None:
         for key, text in texts.items():
             assert placeholders(text) == placeholders(english[key]), (language, key)
             assert text.strip(), (language, key)
+
+
+async def test_the_event_loop_keeps_running_while_a_pdf_renders(
+    sample_invoice: SampleInvoice,
+) -> None:
+    html = render_invoice_html(sample_invoice("ru"))
+    rendering = True
+    turns = 0
+
+    async def other_requests() -> None:
+        nonlocal turns
+        while rendering:
+            turns += 1
+            await asyncio.sleep(0.001)
+
+    other = asyncio.create_task(other_requests())
+    await asyncio.sleep(0)  # let it start
+    started = turns
+    pdf = await html_to_pdf_in_thread(html)
+    rendering = False
+    await other
+
+    assert pdf.startswith(b"%PDF-")
+    # A render on the loop itself would leave no turn to anyone else until it finished.
+    assert turns - started >= 3
