@@ -166,6 +166,7 @@ async def test_pdf_opens_with_balances_and_movements_in_the_customers_language(
     for amount in ("1000.50", "1713.09", "-500.25"):
         assert "".join(fmt.money(Decimal(amount), "EUR").split()) in text
     assert past.february["number"] in text
+    assert "SIAReceivablesDemo" in text  # who issues it: the seller settings
 
 
 async def test_a_customer_without_invoices_has_a_zero_statement_in_its_currency(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from invoicing.dependencies import ClockDep, ReadKeyDep, SessionDep
+from invoicing.dependencies import ClockDep, ReadKeyDep, SessionDep, SettingsDep
 from invoicing.statements import service
 from invoicing.statements.formats import statement_csv, statement_pdf
 from invoicing.statements.schemas import StatementRead
@@ -35,6 +35,7 @@ async def get_statement(
     customer_id: uuid.UUID,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     _: ReadKeyDep,
     date_from: Annotated[
         BusinessDate | None,
@@ -47,7 +48,7 @@ async def get_statement(
 ) -> StatementRead | Response:
     last = date_to or clock.today()
     first = date_from or last.replace(day=1)
-    statement = await service.customer_statement(session, customer_id, first, last)
+    statement = await service.customer_statement(session, customer_id, first, last, settings.seller)
     if format is StatementFormat.JSON:
         return StatementRead.of(statement)
     filename = f"statement-{first.isoformat()}-{last.isoformat()}.{format.value}"

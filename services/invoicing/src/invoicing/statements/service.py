@@ -13,7 +13,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.customers.repository import KnownCustomerRepository
-from invoicing.documents.builder import buyer_party
+from invoicing.documents.builder import buyer_party, seller_party
+from invoicing.documents.seller import SellerSettings
 from invoicing.documents.texts import document_language
 from invoicing.statements.repository import StatementRepository
 from invoicing.statements.view_models import CurrencyStatement, StatementDocument, StatementLine
@@ -22,7 +23,11 @@ from receivables_shared.money import quantum
 
 
 async def customer_statement(
-    session: AsyncSession, customer_id: uuid.UUID, period_from: date, period_to: date
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    period_from: date,
+    period_to: date,
+    seller: SellerSettings,
 ) -> StatementDocument:
     if period_to < period_from:
         raise InvalidField("to", "must not be before 'from'", location="query")
@@ -56,6 +61,7 @@ async def customer_statement(
         sections.append(CurrencyStatement(currency, opening, lines, closing))
     return StatementDocument(
         customer_id=customer_id,
+        seller=seller_party(seller),
         customer=buyer_party(customer),
         language=document_language(customer.language),
         period_from=period_from,

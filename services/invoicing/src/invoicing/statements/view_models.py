@@ -39,6 +39,8 @@ class CurrencyStatement:
 @dataclass(frozen=True)
 class StatementDocument:
     customer_id: uuid.UUID
+    #: Who issues the statement (the seller settings) and to whom.
+    seller: Party
     customer: Party
     language: str
     period_from: date
