@@ -156,3 +156,21 @@ async def test_an_unknown_invoice_is_a_404(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_cancelled_invoice_says_so_in_the_customers_language(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    invoice = await issue_invoice(client, session, "ru")
+    cancelled = await client.post(
+        f"/v1/invoices/{invoice['id']}/cancel",
+        json={"reason": "Ordered twice", "business_date": "2026-03-02"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    response = await client.get(f"/v1/invoices/{invoice['id']}/document")
+
+    notice = texts_for("ru")["cancelled_notice"].format(
+        date=Formatter.for_language("ru").date(date(2026, 3, 2))
+    )
+    assert squeezed(notice) in squeezed(pdf_text(response.content))

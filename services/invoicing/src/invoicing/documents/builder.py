@@ -78,4 +78,5 @@ def build_invoice_document(
         discount=discount,
         late_interest_percent_per_month=invoice.late_interest_percent_per_month or Decimal(0),
         interest_grace_days=invoice.interest_grace_days,
+        cancelled_on=invoice.cancelled_on,
     )

@@ -51,6 +51,7 @@ EN: dict[str, str] = {
         "day after the due date until payment."
     ),
     "penalty_grace": "Interest starts {days} days after the due date.",
+    "cancelled_notice": "Cancelled on {date}: nothing is to be paid on this invoice.",
     "statement_title": "Account statement",
     "period": "Period",
     "customer": "Customer",
@@ -115,6 +116,7 @@ RU: dict[str, str] = {
         "в месяц со дня, следующего за сроком оплаты, до дня оплаты."
     ),
     "penalty_grace": "Проценты начисляются через {days} дн. после срока оплаты.",
+    "cancelled_notice": "Аннулирован {date}: оплата по этому счёту не требуется.",
     "statement_title": "Выписка по лицевому счёту",
     "period": "Период",
     "customer": "Клиент",
@@ -179,6 +181,7 @@ BG: dict[str, str] = {
         "от деня след падежа до плащането."
     ),
     "penalty_grace": "Лихвата се начислява {days} дни след падежа.",
+    "cancelled_notice": "Анулирана на {date}: по тази фактура не се дължи плащане.",
     "statement_title": "Извлечение по сметка",
     "period": "Период",
     "customer": "Клиент",
@@ -243,6 +246,7 @@ LV: dict[str, str] = {
         "sākot no nākamās dienas pēc apmaksas termiņa līdz samaksai."
     ),
     "penalty_grace": "Procentus sāk aprēķināt {days} dienas pēc apmaksas termiņa.",
+    "cancelled_notice": "Anulēts {date}: šis rēķins nav jāapmaksā.",
     "statement_title": "Konta izraksts",
     "period": "Periods",
     "customer": "Klients",

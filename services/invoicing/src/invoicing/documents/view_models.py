@@ -83,3 +83,5 @@ class InvoiceDocument:
     interest_grace_days: int = 0
     #: Net, tax and gross per tax rate (requirement 12: tax per rate).
     tax_totals: Sequence[TaxRateTotal] = ()
+    #: A cancelled invoice is still shown, marked so nobody pays it.
+    cancelled_on: date | None = None
