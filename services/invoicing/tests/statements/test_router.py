@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicing.customers.repository import KnownCustomerRepository
 from invoicing.documents.formatting import Formatter
 from invoicing.documents.texts import texts_for
 from invoicing.ledger.models import MovementKind
@@ -167,6 +168,38 @@ async def test_pdf_opens_with_balances_and_movements_in_the_customers_language(
         assert "".join(fmt.money(Decimal(amount), "EUR").split()) in text
     assert past.february["number"] in text
     assert "SIAReceivablesDemo" in text  # who issues it: the seller settings
+
+
+async def test_each_currency_has_its_own_balances(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # Bulgaria's currency became EUR on 2026-01-01: a customer with BGN and EUR invoices.
+    customer_id = await create_known_customer(session, currency="BGN", country="BG")
+    leva = await issue(client, customer_id, currency="BGN", issue_date="2025-12-10")
+    await KnownCustomerRepository(session).upsert(
+        customer_id=customer_id, name="Koks EOOD", language="bg", currency="EUR", country="BG"
+    )
+    euros = await issue(client, customer_id, currency="EUR", issue_date="2026-01-15")
+    await post(session, leva["id"], MovementKind.PAYMENT, "-1000", date(2026, 1, 20))
+
+    body = (
+        await client.get(
+            f"/v1/customers/{customer_id}/statement",
+            params={"from": "2026-01-01", "to": "2026-01-31"},
+        )
+    ).json()
+
+    sections = {section["currency"]: section for section in body["currencies"]}
+    assert set(sections) == {"BGN", "EUR"}
+    assert sections["BGN"]["opening_balance"] == leva["total"] == "1200.50"
+    assert [m["amount"] for m in sections["BGN"]["movements"]] == ["-1000.00"]
+    assert sections["BGN"]["closing_balance"] == "200.50"
+    assert sections["EUR"]["opening_balance"] == "0.00"
+    assert [m["invoice_number"] for m in sections["EUR"]["movements"]] == [euros["number"]]
+    assert sections["EUR"]["closing_balance"] == "1200.50"
+    for section in sections.values():
+        moved = sum((Decimal(m["amount"]) for m in section["movements"]), Decimal(0))
+        assert Decimal(section["closing_balance"]) == Decimal(section["opening_balance"]) + moved
 
 
 async def test_a_customer_without_invoices_has_a_zero_statement_in_its_currency(
