@@ -77,6 +77,13 @@ async def test_each_request_writes_one_access_line_without_the_key(
     assert secret not in repr(line)
 
 
+async def test_a_request_id_cut_at_a_space_is_echoed_without_it(client: httpx.AsyncClient) -> None:
+    # 199 characters, then a space at the cut: echoing it would be an illegal header value.
+    response = await client.get("/v1/items/7", headers={"X-Request-ID": "a" * 199 + " tail"})
+
+    assert response.headers["x-request-id"] == "a" * 199
+
+
 async def test_a_refused_request_is_logged_too(
     anonymous: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
