@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -204,7 +205,7 @@ async def test_a_huge_body_is_413_before_it_is_read(
 async def test_a_huge_chunked_body_is_413_as_it_streams(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(100):
             yield b"x" * 4096
 

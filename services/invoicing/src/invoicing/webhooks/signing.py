@@ -25,9 +25,7 @@ def standard_headers(
     secret: str, body: bytes, *, webhook_id: str, timestamp: float | None = None
 ) -> dict[str, str]:
     moment = time.time() if timestamp is None else timestamp
-    signature = Webhook(secret).sign(
-        webhook_id, datetime.fromtimestamp(moment, UTC), body.decode()
-    )
+    signature = Webhook(secret).sign(webhook_id, datetime.fromtimestamp(moment, UTC), body.decode())
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(moment)),
