@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, Table, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,14 @@ from invoicing.webhooks.schemas import DeliveryFilters
 from receivables_shared.pagination import Keyset, PageRequest
 
 DELIVERY_ORDER = Keyset("webhook-deliveries", WebhookDelivery.received_at, WebhookDelivery.id)
+
+_TABLE = cast(Table, WebhookDelivery.__table__)
+#: Built once, values bound per call: the hot path of every acknowledgement compiles nothing.
+_INSERT_IF_ABSENT = (
+    insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["source", "event_id"])
+    .returning(_TABLE.c.id)
+)
 
 
 def _filtered(statement: Select[Any], filters: DeliveryFilters) -> Select[Any]:
@@ -32,12 +40,10 @@ class DeliveryRepository:
         """Insert the delivery unless (source, event_id) is stored; its id, or None if it was.
 
         ON CONFLICT, not a look first: a sender's two concurrent retries store one row."""
-        return await self.session.scalar(
-            insert(WebhookDelivery)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["source", "event_id"])
-            .returning(WebhookDelivery.id)
-        )
+        inserted: uuid.UUID | None = (
+            await self.session.execute(_INSERT_IF_ABSENT, values)
+        ).scalar()
+        return inserted
 
     async def get_by_event(self, source: str, event_id: str) -> WebhookDelivery | None:
         return await self.session.scalar(
