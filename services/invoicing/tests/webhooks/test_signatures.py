@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import time
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from invoicing.webhooks.signatures import SignatureRejected, verify_signature
@@ -196,3 +199,23 @@ def test_hmac_base64_reads_the_header_the_source_names() -> None:
         is None
     )
     rejected(xero, body, hmac_base64_headers("xero-key", body, header="intuit-signature"))
+
+
+# --- whatever arrives: refused cleanly, never a crash (a 500) -------------------------------
+
+HEADER_NAMES = st.sampled_from(
+    ["webhook-id", "webhook-timestamp", "webhook-signature", "stripe-signature", "intuit-signature"]
+)
+
+
+@hypothesis.settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@hypothesis.given(
+    source=st.sampled_from([STANDARD, STRIPE, QUICKBOOKS]),
+    body=st.binary(max_size=200),
+    headers=st.dictionaries(HEADER_NAMES, st.text(max_size=120), max_size=5),
+)
+def test_arbitrary_headers_and_bodies_are_refused_not_crashed(
+    source: WebhookSource, body: bytes, headers: dict[str, str]
+) -> None:
+    with contextlib.suppress(SignatureRejected):
+        verify_signature(source, body, headers)
