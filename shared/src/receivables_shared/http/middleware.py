@@ -64,11 +64,11 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER)
+        # Stripped after the cut: a value ending in a space or tab is not a legal header value,
+        # and the server would drop the connection instead of sending the answer.
         request_id = (
-            incoming.decode(errors="replace")[:MAX_REQUEST_ID_LENGTH]
-            if incoming
-            else str(uuid.uuid4())
-        )
+            incoming.decode(errors="replace")[:MAX_REQUEST_ID_LENGTH].strip() if incoming else ""
+        ) or str(uuid.uuid4())
         token = correlation_id.set(request_id)
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before it answers
