@@ -8,6 +8,8 @@ from invoicing.numbering import models as _numbering_models  # noqa: F401 (table
 from invoicing.settings import Settings
 from invoicing.statements.router import router as statements_router
 from invoicing.terms.consumers import on_customer_terms_changed
+from invoicing.webhooks.router import router as webhooks_router
+from invoicing.webhooks.worker import APPLY_DELIVERIES
 from invoicing.write_offs import models as _write_off_models  # noqa: F401 (tables)
 from receivables_shared.events import CustomerCreated, CustomerTermsChanged, CustomerUpdated
 from receivables_shared.service import ServiceDefinition
@@ -18,10 +20,11 @@ SERVICE = ServiceDefinition(
     settings_class=Settings,
     metadata=Base.metadata,
     migrations="invoicing:migrations",
-    routers=[invoices_router, documents_router, statements_router],
+    routers=[invoices_router, documents_router, statements_router, webhooks_router],
     handlers={
         CustomerCreated: on_customer_created,
         CustomerUpdated: on_customer_updated,
         CustomerTermsChanged: on_customer_terms_changed,
     },
+    jobs=[APPLY_DELIVERIES],
 )
