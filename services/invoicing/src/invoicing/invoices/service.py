@@ -173,8 +173,10 @@ async def issue_invoice(
     return invoice
 
 
-async def get_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-    invoice = await InvoiceRepository(session).get(invoice_id)
+async def get_invoice(
+    session: AsyncSession, invoice_id: uuid.UUID, *, for_update: bool = False
+) -> Invoice:
+    invoice = await InvoiceRepository(session).get(invoice_id, for_update=for_update)
     if invoice is None:
         raise NotFound("Invoice", invoice_id)
     return invoice
@@ -205,8 +207,7 @@ async def issue_delays(
 async def extend_due_date(
     session: AsyncSession, clock: Clock, invoice_id: uuid.UUID, data: DueDateExtensionCreate
 ) -> Invoice:
-    invoice = await get_invoice(session, invoice_id)
-    await LedgerRepository(session).lock_invoice(invoice)
+    invoice = await get_invoice(session, invoice_id, for_update=True)
     business_date = data.business_date or clock.today()
     if invoice.state in (InvoiceState.PAID, InvoiceState.CANCELLED, InvoiceState.WRITTEN_OFF):
         raise ProblemError(409, f"invoice {invoice.number} is {invoice.state}: nothing is due")
@@ -233,8 +234,7 @@ async def extend_due_date(
 async def cancel_invoice(
     session: AsyncSession, clock: Clock, invoice_id: uuid.UUID, data: CancelRequest
 ) -> Invoice:
-    invoice = await get_invoice(session, invoice_id)
-    await LedgerRepository(session).lock_invoice(invoice)
+    invoice = await get_invoice(session, invoice_id, for_update=True)
     business_date = data.business_date or clock.today()
     if invoice.state == InvoiceState.CANCELLED:
         raise ProblemError(409, f"invoice {invoice.number} is already cancelled")
