@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from invoicing.invoices.schemas import Text500
 from receivables_shared.http.inputs import BusinessDate, RequestModel
@@ -26,12 +26,6 @@ class CreditNoteCreate(RequestModel):
     )
     lines: Annotated[list[CreditedLine], Field(min_length=1, max_length=500)] | None = None
     business_date: BusinessDate | None = Field(default=None, description="Defaults to today.")
-
-    @model_validator(mode="after")
-    def _amount_or_lines(self) -> Self:
-        if self.amount is not None and self.lines is not None:
-            raise ValueError("give amount or lines, not both")
-        return self
 
 
 class CreditNoteRead(BaseModel):

@@ -33,6 +33,8 @@ async def issue_credit_note(
     invoice = await get_invoice(session, invoice_id, for_update=True)  # one at a time
     if invoice.state == InvoiceState.CANCELLED:
         raise ProblemError(409, f"invoice {invoice.number} is cancelled")
+    if data.amount is not None and data.lines is not None:
+        raise InvalidField("lines", "give amount or lines, not both")
     business_date = data.business_date or clock.today()
     if business_date < invoice.issue_date:
         raise InvalidField("business_date", "must not be before the invoice's issue date")
