@@ -18,11 +18,11 @@ from receivables_shared.testing.pagination import (
 )
 
 
-def numbers(items: list[dict[str, object]]) -> list[object]:
+def numbers(items: list[dict[str, str]]) -> list[str]:
     return sorted(item["number"] for item in items)
 
 
-async def listed(client: httpx.AsyncClient, **params: str) -> list[object]:
+async def listed(client: httpx.AsyncClient, **params: str) -> list[str]:
     response = await client.get("/v1/invoices", params=params)
     assert response.status_code == 200, response.text
     return numbers(response.json()["items"])

@@ -70,7 +70,7 @@ async def test_an_invoice_takes_its_term_discount_and_interest_from_the_terms(
     assert invoice["business_day_rule"] == "none"
     assert (invoice["discount_until"], invoice["discount_amount"]) == ("2026-03-09", "24.01")
     assert (invoice["late_interest_percent_per_month"], invoice["interest_grace_days"]) == (
-        "1.5000",
+        "1.5",
         3,
     )
 
