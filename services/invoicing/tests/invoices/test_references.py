@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.invoices.references import find_references, is_valid_rf, make_rf
+from invoicing.invoices.repository import InvoiceRepository
+from invoicing.testing import create_known_customer, issue
 
 
 @pytest.mark.parametrize(
@@ -67,3 +71,18 @@ def test_find_references_ignores_references_with_wrong_check_digits() -> None:
 
     assert found.rf_references == ()
     assert found.invoice_numbers == ()
+
+
+async def test_an_invoice_is_found_by_its_rf_reference_or_number(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    invoice = await issue(client, await create_known_customer(session))
+    found = find_references(f"paid {invoice['rf_reference']} / {invoice['number']}")
+    repository = InvoiceRepository(session)
+
+    by_rf = await repository.by_reference(found.rf_references[0])
+    by_number = await repository.by_reference(found.invoice_numbers[0])
+
+    assert by_rf is not None and by_number is not None
+    assert str(by_rf.id) == str(by_number.id) == invoice["id"]
+    assert await repository.by_reference("RF18539007547034") is None

@@ -59,6 +59,15 @@ class InvoiceRepository:
             statement = statement.with_for_update(of=Invoice)
         return await self.session.scalar(statement)
 
+    async def by_reference(self, reference: str) -> Invoice | None:
+        """The invoice whose RF reference or number this is (as found in remittance text by
+        invoicing.invoices.references.find_references)."""
+        return await self.session.scalar(
+            select(Invoice).where(
+                (Invoice.rf_reference == reference) | (Invoice.number == reference)
+            )
+        )
+
     async def page(
         self, filters: InvoiceFilters, page: PageRequest
     ) -> tuple[list[Invoice], str | None]:
