@@ -86,6 +86,11 @@ async def test_a_partial_credit_by_amount_splits_tax_in_the_invoices_proportion(
     second = await credit(client, invoice, amount="97.60")
     assert second.json()["number"] == "CN-2026-000002"
     assert second.json()["invoice_state"] == "paid"
+    listed = await client.get(f"/v1/invoices/{invoice['id']}/credit-notes")
+    assert [(n["number"], n["amount"], n["open_amount"]) for n in listed.json()] == [
+        ("CN-2026-000001", "97.60", "0.00"),
+        ("CN-2026-000002", "97.60", "0.00"),
+    ]
 
 
 async def test_a_credit_by_lines_credits_quantities_with_their_tax(

@@ -5,8 +5,10 @@ import uuid
 from fastapi import APIRouter, Response
 
 from invoicing.credit_notes import service
+from invoicing.credit_notes.models import CreditNote
 from invoicing.credit_notes.schemas import CreditNoteCreate, CreditNoteRead
-from invoicing.dependencies import ClockDep, IdempotencyDep, SessionDep, WriteKeyDep
+from invoicing.dependencies import ClockDep, IdempotencyDep, ReadKeyDep, SessionDep, WriteKeyDep
+from invoicing.invoices.models import Invoice
 from invoicing.invoices.views import money
 
 router = APIRouter(prefix="/invoices", tags=["credit notes"])
@@ -24,8 +26,20 @@ async def issue_credit_note(
     if replay := await idempotency.replay():
         return replay
     invoice, note = await service.issue_credit_note(session, clock, invoice_id, data)
+    return await idempotency.remember(201, _read(invoice, note))
+
+
+@router.get("/{invoice_id}/credit-notes", response_model=list[CreditNoteRead])
+async def list_credit_notes(
+    invoice_id: uuid.UUID, session: SessionDep, _: ReadKeyDep
+) -> list[CreditNoteRead]:
+    invoice, notes = await service.credit_notes_of(session, invoice_id)
+    return [_read(invoice, note) for note in notes]
+
+
+def _read(invoice: Invoice, note: CreditNote) -> CreditNoteRead:
     currency = invoice.currency
-    read = CreditNoteRead(
+    return CreditNoteRead(
         id=note.id,
         number=note.number,
         invoice_id=invoice.id,
@@ -40,4 +54,3 @@ async def issue_credit_note(
         open_amount=money(invoice.open_amount, currency),
         invoice_state=invoice.state,
     )
-    return await idempotency.remember(201, read)

@@ -40,6 +40,6 @@ class CreditNoteRead(BaseModel):
     reason: str
     business_date: date
     lines: list[dict[str, Any]] | None
-    #: The invoice's open amount after the credit note.
+    #: The invoice's open amount: after the credit note when it is issued, today's in a list.
     open_amount: Decimal
     invoice_state: str

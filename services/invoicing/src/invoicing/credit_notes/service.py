@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -126,3 +127,10 @@ async def _by_lines(
             }
         )
     return net_total, tax_total, result
+
+
+async def credit_notes_of(
+    session: AsyncSession, invoice_id: uuid.UUID
+) -> tuple[Invoice, Sequence[CreditNote]]:
+    invoice = await get_invoice(session, invoice_id)
+    return invoice, await CreditNoteRepository(session).of_invoice(invoice.id)

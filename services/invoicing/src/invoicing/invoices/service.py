@@ -3,6 +3,7 @@ due-date extensions and cancellation. Open amounts change only through invoicing
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -189,7 +190,7 @@ async def movements_of(session: AsyncSession, invoice: Invoice) -> Sequence[Invo
 async def list_invoices(
     session: AsyncSession, clock: Clock, filters: InvoiceFilters, page: PageRequest
 ) -> tuple[list[Invoice], str | None]:
-    filters = InvoiceFilters(**{**filters.__dict__, "today": clock.today()})
+    filters = dataclasses.replace(filters, today=clock.today())
     return await InvoiceRepository(session).page(filters, page)
 
 

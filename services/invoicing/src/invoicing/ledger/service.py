@@ -63,9 +63,14 @@ async def post_movement(
 ) -> InvoiceMovement:
     """Post one signed movement to the invoice, lock first; see the module docstring."""
     repository = LedgerRepository(session)
-    await repository.lock_invoice(invoice)  # refreshes invoice from the locked row
+    if kind == MovementKind.ISSUE:
+        # Posted in the transaction that inserted the invoice: no one else can see the row
+        # yet, so there is nothing to lock or to have been posted before.
+        await session.flush()
+    else:
+        await repository.lock_invoice(invoice)  # refreshes invoice from the locked row
     _check(invoice, kind, amount)
-    if await repository.movement_exists(invoice.id, kind, source_id):
+    if kind != MovementKind.ISSUE and await repository.movement_exists(invoice.id, kind, source_id):
         raise MovementAlreadyPosted(invoice.id, kind, source_id)
 
     open_amount = invoice.open_amount + amount
