@@ -277,3 +277,15 @@ async def test_invoice_issued_carries_every_field(
         "test",
         datetime(2026, 3, 1, 14, 30, tzinfo=UTC).isoformat().replace("+00:00", "Z"),
     )
+
+
+async def test_completed_on_is_the_sellers_date_not_utcs(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+
+    # 00:30 on 2 March in Riga is still 1 March in UTC.
+    await issue(client, customer_id, completed_at="2026-03-01T22:30:00Z")
+
+    [event] = await outbox_events(session, "InvoiceIssued")
+    assert event.payload["completed_on"] == "2026-03-02"

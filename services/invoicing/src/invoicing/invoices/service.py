@@ -170,7 +170,7 @@ async def issue_invoice(
         business_date=issue_date,
         source_id=invoice.id,
     )
-    record_event(session, invoice_issued(invoice, len(lines)), clock=clock)
+    record_event(session, invoice_issued(invoice, len(lines), settings.business_zone), clock=clock)
     return invoice
 
 
