@@ -62,6 +62,7 @@ async def post_movement(
     source_id: uuid.UUID,
 ) -> InvoiceMovement:
     """Post one signed movement to the invoice, lock first; see the module docstring."""
+    kind = MovementKind(kind)  # a caller may pass the plain string ("payment")
     repository = LedgerRepository(session)
     if kind == MovementKind.ISSUE:
         # Posted in the transaction that inserted the invoice: no one else can see the row
@@ -100,7 +101,7 @@ async def post_movement(
 
 def _check(invoice: Invoice, kind: MovementKind, amount: Decimal) -> None:
     if invoice.state == InvoiceState.CANCELLED:
-        raise ProblemError(409, f"invoice {invoice.number} is cancelled", field="invoice_id")
+        raise ProblemError(409, f"invoice {invoice.number} is cancelled: nothing moves on it")
     if amount == 0:
         raise InvalidField("amount", "must not be zero")
     if (amount > 0) != (kind in RAISING_KINDS):
