@@ -185,3 +185,20 @@ async def test_a_cancelled_invoice_takes_no_credit_note(
 
     assert response.status_code == 409
     assert await count(session, CreditNote) == 0
+
+
+async def test_crediting_a_line_piece_by_piece_adds_up_to_the_line_exactly(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+    item = {"description": "Screws", "quantity": "3", "unit_price": "0.10", "tax_rate": "5"}
+    invoice = await issue(client, customer_id, lines=[item])  # net 0.30, tax 0.015 -> 0.02
+    one = [{"line_index": 0, "quantity": "1"}]
+
+    credited = [await credit(client, invoice, lines=one) for _ in range(3)]
+
+    assert [response.status_code for response in credited] == [201, 201, 201]
+    # 0.005 -> 0.01 twice; the last takes what is left of the line's tax: 0.00.
+    assert [response.json()["tax"] for response in credited] == ["0.01", "0.01", "0.00"]
+    assert [response.json()["amount"] for response in credited] == ["0.11", "0.11", "0.10"]
+    assert credited[-1].json()["open_amount"] == "0.00"

@@ -93,10 +93,13 @@ def _tax_share(invoice: Invoice, gross: Decimal) -> Decimal:
 async def _by_lines(
     session: AsyncSession, invoice: Invoice, credited: list[CreditedLine]
 ) -> tuple[Decimal, Decimal, list[dict[str, Any]]]:
-    already: defaultdict[int, Decimal] = defaultdict(Decimal)
+    # What earlier credit notes took of each line: quantity, net and tax.
+    taken: defaultdict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     for note in await CreditNoteRepository(session).of_invoice(invoice.id):
-        for credited_before in note.lines or []:
-            already[int(credited_before["line_index"])] += Decimal(credited_before["quantity"])
+        for before in note.lines or []:
+            sums = taken[int(before["line_index"])]
+            for position, key in enumerate(("quantity", "net", "tax")):
+                sums[position] += Decimal(before[key])
     net_total = tax_total = Decimal(0)
     result = []
     for index, request in enumerate(credited):
@@ -105,15 +108,22 @@ async def _by_lines(
                 f"lines[{index}].line_index", f"the invoice has {len(invoice.lines)} lines"
             )
         line = invoice.lines[request.line_index]
-        left = line.quantity - already[request.line_index]
+        quantity_taken, net_taken, tax_taken = taken[request.line_index]
+        left = line.quantity - quantity_taken
         if request.quantity > left:
             raise InvalidField(f"lines[{index}].quantity", f"only {left} of this line is left")
-        already[request.line_index] += request.quantity
-        if request.quantity == line.quantity:
-            net, tax = line.net, line.tax  # the whole line: exactly what was invoiced
+        if request.quantity == left:
+            # The rest of the line: exactly what was invoiced less what was credited, so
+            # rounding per credit note never adds up to more (or less) than the line.
+            net, tax = line.net - net_taken, line.tax - tax_taken
         else:
             net = round_to_currency(request.quantity * line.unit_price, invoice.currency)
             tax = round_to_currency(net * line.tax_rate / HUNDRED, invoice.currency)
+        taken[request.line_index] = [
+            quantity_taken + request.quantity,
+            net_taken + net,
+            tax_taken + tax,
+        ]
         net_total += net
         tax_total += tax
         result.append(
