@@ -134,3 +134,19 @@ async def test_a_write_off_needs_the_approve_scope(
     assert response.status_code == 403
     assert "approve" in response.json()["detail"]
     assert await count(session, WriteOff) == 0
+
+
+async def test_a_retried_write_off_is_recorded_once(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    invoice = await issue(client, await create_known_customer(session))
+    headers = {"Idempotency-Key": "settlement-42"}
+    path = f"/v1/invoices/{invoice['id']}/write-off"
+
+    first = await client.post(path, json={**BODY, "amount": "100.00"}, headers=headers)
+    retry = await client.post(path, json={**BODY, "amount": "100.00"}, headers=headers)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert await count(session, WriteOff) == 1
+    assert len(await outbox_events(session, "InvoiceWrittenOff")) == 1
