@@ -76,9 +76,12 @@ async def list_customers(
     _: ReadKeyDep,
     page: PageRequestDep,
     segment: Annotated[Label | None, Query(description="Only customers of this segment.")] = None,
+    on_hold: Annotated[
+        bool | None, Query(description="Only customers with (true) or without (false) a hold.")
+    ] = None,
 ) -> CustomerPage:
     customers, next_cursor = await service.list_customers(
-        session, page, CustomerFilters(segment=segment)
+        session, page, CustomerFilters(segment=segment, on_hold=on_hold)
     )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)

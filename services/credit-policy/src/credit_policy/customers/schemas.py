@@ -96,6 +96,8 @@ class CustomerPage(Page[CustomerRead]):
 class CustomerFilters:
     """What GET /v1/customers may be narrowed by; every filter set must hold (AND).
 
-    Risk class, credit hold and review date join here when credit-policy has them."""
+    Risk class and review date join here when credit-policy has them."""
 
     segment: str | None = None
+    #: True: customers with an active credit hold; False: those without.
+    on_hold: bool | None = None
