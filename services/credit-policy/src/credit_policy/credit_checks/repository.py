@@ -8,7 +8,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
@@ -43,20 +42,6 @@ def _counting(customer_id: uuid.UUID, currency: str, now: datetime) -> list[obje
 class CreditCheckRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def lock_position(self, customer_id: uuid.UUID, currency: str) -> None:
-        """Lock the customer's summary row (creating it if needed): reserving checks of one
-        customer and currency run one after the other from here to the commit."""
-        statement = insert(CustomerExposure).values(
-            customer_id=customer_id, currency=currency, open_amount=0
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[CustomerExposure.customer_id, CustomerExposure.currency],
-                # A no-op update: ON CONFLICT DO UPDATE takes the row lock.
-                set_={"open_amount": CustomerExposure.open_amount},
-            )
-        )
 
     async def position(self, customer_id: uuid.UUID, currency: str, now: datetime) -> Position:
         """One statement: open receivables, reservations still counting, any new-credit hold."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,8 +17,7 @@ from credit_policy.credit_checks.schemas import (
     Decision,
     Reason,
 )
-from credit_policy.credit_checks.terms import CreditTerms, load_credit_terms
-from credit_policy.customers.repository import CustomerRepository
+from credit_policy.credit_checks.terms import CreditTerms, load_credit_terms, lock_credit
 from credit_policy.settings import Settings
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField, NotFound, ProblemError
@@ -46,24 +45,23 @@ def overdue_beyond_grace(oldest_open_due_date: date | None, grace_days: int, tod
 
 
 def reasons_for(
-    terms: CreditTerms | None,
+    terms: CreditTerms,
     position: Position,
     amount: Decimal,
     today: date,
     settings: Settings,
 ) -> list[Reason]:
+    """Every reason that applies; `decide` turns them into one decision."""
     reasons: list[Reason] = []
     if position.on_hold:
         reasons.append(Reason.ON_HOLD)
-    # Without agreed terms there is no grace (requirement 8).
-    grace = terms.grace_days if terms else 0
-    if overdue_beyond_grace(position.oldest_open_due_date, grace, today):
+    if overdue_beyond_grace(position.oldest_open_due_date, terms.grace_days, today):
         reasons.append(Reason.OVERDUE_BEYOND_GRACE)
-    if terms is None or not terms.credit_allowed:
-        reasons.append(Reason.TERMS_NOT_AGREED)
-        return reasons
     if terms.prepayment_only:
         reasons.append(Reason.PREPAYMENT_ONLY_CLASS)
+        return reasons
+    if not terms.credit_allowed:
+        reasons.append(Reason.TERMS_NOT_AGREED)
         return reasons
     limit = terms.credit_limit or Decimal(0)
     if position.exposure + amount > limit:
@@ -75,7 +73,8 @@ def reasons_for(
 
 
 def decide(reasons: list[Reason], terms: CreditTerms | None) -> Decision:
-    """Declined beats prepayment beats referred beats approved."""
+    """Declined beats prepayment beats referred beats approved. While on hold (or overdue
+    beyond grace) an order may go ahead against prepayment where the terms name a share."""
     prepayment_allowed = terms is not None and terms.prepayment_percent > 0
     if Reason.UNKNOWN_CUSTOMER in reasons or Reason.OVER_LIMIT in reasons:
         return Decision.DECLINED
@@ -88,17 +87,17 @@ def decide(reasons: list[Reason], terms: CreditTerms | None) -> Decision:
     return Decision.APPROVED
 
 
-def prepayment_amount(amount: Decimal, terms: CreditTerms | None, currency: str) -> Decimal:
-    percent = terms.prepayment_percent if terms else Decimal(100)
+def prepayment_amount(amount: Decimal, terms: CreditTerms, currency: str) -> Decimal:
     # Rounded up to the currency's smallest unit: never ask for less than the share.
-    return (amount * percent / 100).quantize(quantum(currency), rounding="ROUND_CEILING")
+    share = amount * terms.prepayment_percent / 100
+    return share.quantize(quantum(currency), rounding=ROUND_CEILING)
 
 
 async def check_credit(
     session: AsyncSession, clock: Clock, settings: Settings, data: CreditCheckRequest
 ) -> CreditCheckResult:
-    customer = await CustomerRepository(session).get(data.customer_id)
-    if customer is None:
+    terms = await load_credit_terms(session, data.customer_id)
+    if terms is None:
         # An order system gets a decision it can act on, not an error: nothing is reserved.
         return CreditCheckResult(
             decision=Decision.DECLINED,
@@ -108,8 +107,7 @@ async def check_credit(
             available=None,
             reasons=[Reason.UNKNOWN_CUSTOMER],
         )
-    terms = await load_credit_terms(session, data.customer_id)
-    currency = terms.currency if terms else customer.currency
+    currency = terms.currency
     if data.currency != currency:
         raise InvalidField(
             "currency", f"the customer's credit is in {currency}, not {data.currency}"
@@ -118,18 +116,19 @@ async def check_credit(
         raise InvalidField("amount", f"{currency} amounts have at most {quantum(currency)} steps")
     repository = CreditCheckRepository(session)
     if data.reserve:
-        await repository.lock_position(data.customer_id, currency)
+        await lock_credit(session, data.customer_id)
     position = await repository.position(data.customer_id, currency, clock.now())
     reasons = reasons_for(terms, position, data.amount, clock.today(), settings)
     reasons += await review_reasons(session, data.customer_id)
     decision = decide(reasons, terms)
-    limit = terms.credit_limit if terms and terms.credit_allowed else None
+    limit = terms.credit_limit if terms.credit_allowed else None
+    step = quantum(currency)  # answers in the currency's minor units: "1200.50", not "1200.500"
     result = CreditCheckResult(
         decision=decision,
         currency=currency,
-        limit=limit,
-        exposure=position.exposure,
-        available=None if limit is None else limit - position.exposure,
+        limit=None if limit is None else limit.quantize(step),
+        exposure=position.exposure.quantize(step),
+        available=None if limit is None else (limit - position.exposure).quantize(step),
         reasons=reasons,
     )
     if decision is Decision.PREPAYMENT_REQUIRED:

@@ -1,8 +1,10 @@
-"""The terms a credit check and the holds need, in one place (the seam to credit terms).
+"""The terms a credit check and the holds need (the seam to credit_policy.terms).
 
-Until credit_policy.terms (risk classes, limits, effective terms) is merged, the terms are
-those last announced in CustomerTermsChanged, kept in `credit_check_terms` by the handler
-below. That row is also what the set-based holds job joins for each customer's grace days.
+The check reads the effective terms themselves (`effective_terms`: a new limit counts at
+once) and serialises a customer's reservations on `lock_customer_credit`. The set-based holds
+job needs every customer's grace days and prepayment share inside one SQL statement; it joins
+`credit_check_terms`, the snapshot of the last CustomerTermsChanged kept by the handler below,
+instead of repeating the override-or-class rule of terms/effective.py in SQL.
 """
 
 from __future__ import annotations
@@ -11,16 +13,13 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditCheckTerms
+from credit_policy.terms.effective import effective_terms, lock_customer_credit
 from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import CustomerTermsChanged
-
-#: The risk class whose customers never buy on credit.
-PREPAYMENT_ONLY_CLASS = "prepayment_only"
 
 
 @dataclass(frozen=True)
@@ -37,25 +36,31 @@ class CreditTerms:
 
     @property
     def prepayment_only(self) -> bool:
-        return self.risk_class == PREPAYMENT_ONLY_CLASS or self.prepayment_percent >= 100
+        """A class (e.g. a start-up's) that asks for the whole order in advance."""
+        return self.risk_class is not None and self.prepayment_percent >= 100
 
 
 async def load_credit_terms(session: AsyncSession, customer_id: uuid.UUID) -> CreditTerms | None:
-    """The customer's effective terms; None when none were ever set."""
-    row = await session.scalar(
-        select(CreditCheckTerms).where(CreditCheckTerms.customer_id == customer_id)
-    )
-    if row is None:
+    """The customer's effective terms now; None for an unknown customer."""
+    terms = await effective_terms(session, customer_id)
+    if terms is None:
         return None
     return CreditTerms(
-        credit_allowed=row.credit_allowed,
-        currency=row.currency,
-        credit_limit=row.credit_limit,
-        risk_class=row.risk_class,
-        grace_days=row.grace_days,
-        prepayment_percent=row.prepayment_percent,
-        special_control=row.special_control,
+        credit_allowed=terms.credit_allowed,
+        currency=terms.currency,
+        credit_limit=terms.credit_limit,
+        risk_class=terms.risk_class,
+        grace_days=terms.grace_days,
+        prepayment_percent=terms.prepayment_percent,
+        special_control=terms.special_control,
+        contract_clauses=terms.contract_clauses,
     )
+
+
+async def lock_credit(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """Hold the customer's credit row until the transaction ends: reserving checks (and
+    changes of terms) of one customer run one after the other."""
+    await lock_customer_credit(session, customer_id)
 
 
 async def on_customer_terms_changed(
