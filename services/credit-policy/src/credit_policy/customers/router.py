@@ -80,9 +80,12 @@ async def list_customers(
     risk_class: Annotated[
         ClassKey | None, Query(description="Only customers of this risk class.")
     ] = None,
+    on_hold: Annotated[
+        bool | None, Query(description="Only customers with (true) or without (false) a hold.")
+    ] = None,
 ) -> CustomerPage:
     customers, next_cursor = await service.list_customers(
-        session, page, CustomerFilters(segment=segment, risk_class=risk_class)
+        session, page, CustomerFilters(segment=segment, risk_class=risk_class, on_hold=on_hold)
     )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)
