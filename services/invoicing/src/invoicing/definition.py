@@ -1,6 +1,7 @@
 from invoicing.base import Base
 from invoicing.credit_notes.router import router as credit_notes_router
 from invoicing.customers.consumers import on_customer_created, on_customer_updated
+from invoicing.disputes.consumers import on_dispute_opened, on_dispute_resolved
 from invoicing.documents.router import router as documents_router
 from invoicing.invoices.router import router as invoices_router
 from invoicing.ledger import models as _ledger_models  # noqa: F401 (tables)
@@ -11,7 +12,13 @@ from invoicing.terms.consumers import on_customer_terms_changed
 from invoicing.webhooks.router import router as webhooks_router
 from invoicing.webhooks.worker import APPLY_DELIVERIES
 from invoicing.write_offs.router import router as write_offs_router
-from receivables_shared.events import CustomerCreated, CustomerTermsChanged, CustomerUpdated
+from receivables_shared.events import (
+    CustomerCreated,
+    CustomerTermsChanged,
+    CustomerUpdated,
+    DisputeOpened,
+    DisputeResolved,
+)
 from receivables_shared.service import ServiceDefinition
 
 SERVICE = ServiceDefinition(
@@ -32,6 +39,8 @@ SERVICE = ServiceDefinition(
         CustomerCreated: on_customer_created,
         CustomerUpdated: on_customer_updated,
         CustomerTermsChanged: on_customer_terms_changed,
+        DisputeOpened: on_dispute_opened,
+        DisputeResolved: on_dispute_resolved,
     },
     jobs=[APPLY_DELIVERIES],
 )

@@ -123,6 +123,13 @@ def _state_after(invoice: Invoice, kind: MovementKind) -> str:
         return InvoiceState.PAID
     if invoice.state == InvoiceState.DISPUTED:
         return InvoiceState.DISPUTED
+    return undisputed_state(invoice)
+
+
+def undisputed_state(invoice: Invoice) -> str:
+    """The state of an open invoice from its amounts alone: where a resolved dispute returns."""
+    if invoice.open_amount == 0:
+        return InvoiceState.PAID
     if invoice.paid_amount > 0:
         return InvoiceState.PARTIALLY_PAID
     if invoice.overdue_since is not None:
