@@ -12,7 +12,7 @@ from invoicing.invoices.models import MONEY
 
 
 class InvoiceDispute(Base):
-    """A dispute collections opened on an invoice: the invoice stays `disputed` while any is open."""
+    """A dispute collections opened on an invoice: it stays `disputed` while any is open."""
 
     __tablename__ = "invoice_disputes"
 
