@@ -7,29 +7,15 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.numbering.models import NumberCounter
 
 
-#: Issuers of one series queue on its counter row by design, each for one short transaction: a
-#: burst of 50 at once must not hit the API's fail-fast lock timeout (2 s). Both limits are
-#: raised for this transaction only (set_config(..., true) is SET LOCAL).
-QUEUE_LOCK_TIMEOUT = "15s"
-QUEUE_STATEMENT_TIMEOUT = "20s"
-
-
 async def next_number(session: AsyncSession, series: str, year: int) -> int:
     counter = cast(Table, NumberCounter.__table__)
-    await session.execute(
-        text(
-            "SELECT set_config('lock_timeout', :lock, true),"
-            " set_config('statement_timeout', :statement, true)"
-        ),
-        {"lock": QUEUE_LOCK_TIMEOUT, "statement": QUEUE_STATEMENT_TIMEOUT},
-    )
     statement = (
         insert(counter)
         .values(series=series, year=year, last_number=1)
