@@ -58,7 +58,17 @@ async def test_parallel_issues_get_every_number_once_without_gaps(
         async with session.begin_nested() as abandoned:
             assert await next_number(session, "INV", 2026) == 1
             await abandoned.rollback()
-    app = create_app(SERVICE, settings_for_tests(SERVICE, committing_url, "127.0.0.1:1"))
+    # All 50 queue on the counter row at once. On a loaded machine the last ones wait longer than
+    # the API's fail-fast lock timeout (2 s) and would get a 503 to retry (test_timeouts.py):
+    # correct, but this test is about the numbers, so every issuer here may wait its turn.
+    settings = settings_for_tests(
+        SERVICE,
+        committing_url,
+        "127.0.0.1:1",
+        api_lock_timeout_seconds=30,
+        api_statement_timeout_seconds=30,
+    )
+    app = create_app(SERVICE, settings)
     body = invoice_body(customer_id, issue_date="2026-03-02")
 
     async with (
