@@ -3,10 +3,12 @@
 from receivables_shared.events.base import Event, dead_letter_topic_of, topic_of
 from receivables_shared.events.catalogue import (
     CATALOGUE,
+    CaseEscalated,
     CreditBalanceChanged,
     CreditHoldPlaced,
     CreditHoldReleased,
     CreditNoteIssued,
+    CustomerBehaviourUpdated,
     CustomerContact,
     CustomerCreated,
     CustomerTermsChanged,
@@ -22,14 +24,17 @@ from receivables_shared.events.catalogue import (
     PaymentApplied,
     PaymentReceived,
     PaymentReversed,
+    PromiseBroken,
 )
 
 __all__ = [
     "CATALOGUE",
+    "CaseEscalated",
     "CreditBalanceChanged",
     "CreditHoldPlaced",
     "CreditHoldReleased",
     "CreditNoteIssued",
+    "CustomerBehaviourUpdated",
     "CustomerContact",
     "CustomerCreated",
     "CustomerTermsChanged",
@@ -46,6 +51,7 @@ __all__ = [
     "PaymentApplied",
     "PaymentReceived",
     "PaymentReversed",
+    "PromiseBroken",
     "dead_letter_topic_of",
     "topic_of",
 ]
