@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from receivables_shared.settings import ServiceSettings
@@ -10,3 +11,17 @@ class Settings(ServiceSettings):
 
     database_name: ClassVar[str] = "credit_policy"
     port: int = 8001
+
+    # Assessments, reviews, ranking and special control (docs/assessments.md).
+    review_clean_record_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="Days without an invoice overdue beyond grace before a limit increase is "
+        "proposed.",
+    )
+    review_limit_increase_percent: int = Field(
+        default=20, ge=1, le=1000, description="The increase a clean record proposes."
+    )
+    credit_reviews_interval_seconds: float = Field(default=3600, gt=0)
+    special_control_interval_seconds: float = Field(default=3600, gt=0)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.models import Customer
 from credit_policy.customers.schemas import CustomerFilters
+from credit_policy.reviews.models import CreditReview
 from credit_policy.terms.models import CustomerCredit
 from receivables_shared.pagination import Keyset, PageRequest
 
@@ -24,6 +25,13 @@ def _filtered(statement: Select[Any], filters: CustomerFilters) -> Select[Any]:
         statement = statement.join(CustomerCredit, CustomerCredit.customer_id == Customer.id).where(
             CustomerCredit.risk_class_key == filters.risk_class
         )
+    if filters.review_due is not None:
+        open_review = (
+            select(CreditReview.id)
+            .where(CreditReview.customer_id == Customer.id, CreditReview.status == "open")
+            .exists()
+        )
+        statement = statement.where(open_review if filters.review_due else ~open_review)
     return statement
 
 

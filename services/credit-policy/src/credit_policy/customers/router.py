@@ -80,9 +80,14 @@ async def list_customers(
     risk_class: Annotated[
         ClassKey | None, Query(description="Only customers of this risk class.")
     ] = None,
+    review_due: Annotated[
+        bool | None, Query(description="Only customers with (true) or without an open review.")
+    ] = None,
 ) -> CustomerPage:
     customers, next_cursor = await service.list_customers(
-        session, page, CustomerFilters(segment=segment, risk_class=risk_class)
+        session,
+        page,
+        CustomerFilters(segment=segment, risk_class=risk_class, review_due=review_due),
     )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)

@@ -100,3 +100,5 @@ class CustomerFilters:
 
     segment: str | None = None
     risk_class: str | None = None
+    #: True: only customers with an open review; False: only those without.
+    review_due: bool | None = None
