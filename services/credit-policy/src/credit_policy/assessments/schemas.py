@@ -5,12 +5,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from credit_policy.assessments.scorecard import FlagKey, ScorecardDefinition
 from credit_policy.terms.schemas import ClassKey, Reason
 from receivables_shared.http.inputs import RequestModel
-from receivables_shared.money import Amount, DecimalString
+from receivables_shared.money import Amount, DecimalString, quantum
 from receivables_shared.pagination import Page
 from receivables_shared.reference_codes import CurrencyCode
 
@@ -98,6 +98,14 @@ class AssessmentRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
+
+    @model_validator(mode="after")
+    def _in_minor_units(self) -> AssessmentRead:
+        # Stored with three decimals; shown as the currency writes amounts (EUR 2, JPY 0).
+        for name in ("proposed_limit", "decided_limit"):
+            if (value := getattr(self, name)) is not None:
+                setattr(self, name, value.quantize(quantum(self.currency)))
+        return self
 
 
 class AssessmentPage(Page[AssessmentRead]):
