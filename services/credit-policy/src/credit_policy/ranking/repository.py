@@ -233,7 +233,7 @@ class RankingRepository:
         rows = await self.session.execute(
             select(SpecialControlMark.customer_id, SpecialControlMark.rules)
         )
-        return dict(rows.tuples().all())
+        return {customer_id: rules for customer_id, rules in rows.all()}
 
     async def mark(self, customer_id: uuid.UUID, rules: list[str], as_of: date) -> None:
         statement = insert(SpecialControlMark).values(
