@@ -370,3 +370,27 @@ async def test_the_queue_pages_and_filters_by_reason_and_status(
     assert none.json()["items"] == []
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "reason"
+
+
+async def test_new_evidence_while_a_review_is_open_joins_it(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+) -> None:
+    customer_id = await classed(client, new_customer)
+    promises = []
+    for day in (1, 2):
+        promise = PromiseBroken(
+            customer_id=customer_id,
+            promise_id=uuid.uuid4(),
+            amount=Decimal("100.00"),
+            currency="EUR",
+            promised_for=date(2026, 3, day),
+        )
+        promises.append(str(promise.promise_id))
+        await on_promise_broken(session, promise, handler_context(clock, PromiseBroken))
+        opened = await run_job(session, clock)
+        assert opened["promise_broken"] == (1 if day == 1 else 0)
+        clock.advance(timedelta(days=1))
+
+    [review] = await reviews_of(client, customer_id)
+    assert [p["promise_id"] for p in review["evidence"]["promises"]] == promises
+    assert review["signal_on"] == "2026-03-03"

@@ -23,10 +23,11 @@ GRACE = """
     FROM customer_credit cc LEFT JOIN risk_classes rc ON rc.key = cc.risk_class_key
 """
 
-#: The newest evidence date each customer's reviews of the reason already covered.
+#: The newest evidence date each customer's resolved reviews of the reason covered: what a
+#: person has decided on. An open review shows everything since.
 COVERED = """
     SELECT customer_id, max(signal_on) AS signal_on
-    FROM credit_reviews WHERE reason = :reason GROUP BY customer_id
+    FROM credit_reviews WHERE reason = :reason AND status = 'resolved' GROUP BY customer_id
 """
 
 #: Per worsening reason: the customers with evidence newer than their last review of it,
@@ -118,7 +119,16 @@ CLEAN_RECORD = f"""
 
 
 def _insert_reviews(signals: str, *, worsening: bool, with_limit: bool) -> str:
+    """A new review per customer; for a worsening, newer evidence refreshes the open one.
+
+    RETURNING tells a new row (xmax = 0) from an updated one."""
     limit = "s.proposed_limit" if with_limit else "NULL"
+    on_conflict = (
+        """DO UPDATE SET signal_on = excluded.signal_on, evidence = excluded.evidence
+           WHERE credit_reviews.signal_on < excluded.signal_on"""
+        if worsening
+        else "DO NOTHING"
+    )
     return f"""
         INSERT INTO credit_reviews
             (id, customer_id, reason, worsening, status, flagged_on, signal_on, evidence,
@@ -128,8 +138,8 @@ def _insert_reviews(signals: str, *, worsening: bool, with_limit: bool) -> str:
                {limit}, CAST(:now AS timestamptz)
         FROM ({signals}) s
         JOIN customers c ON c.id = s.customer_id
-        ON CONFLICT (customer_id, reason) WHERE status = 'open' DO NOTHING
-        RETURNING id
+        ON CONFLICT (customer_id, reason) WHERE status = 'open' {on_conflict}
+        RETURNING (xmax = 0) AS opened
     """
 
 
@@ -177,14 +187,15 @@ class ReviewRepository:
         )
 
     async def flag_worsening(self, reason: str, as_of: date, now: datetime) -> int:
-        """Open one review per customer with new evidence of `reason`; the number opened."""
+        """Open one review per customer with new evidence of `reason` (or bring its open
+        review up to date); the number opened."""
         statement = text(
             _insert_reviews(WORSENING_SIGNALS[reason], worsening=True, with_limit=False)
         )
         result = await self.session.execute(
             statement, {"reason": reason, "as_of": as_of, "now": now}
         )
-        return len(result.all())
+        return sum(1 for (opened,) in result.all() if opened)
 
     async def flag_clean_records(
         self, as_of: date, now: datetime, *, clean_days: int, increase_percent: int
