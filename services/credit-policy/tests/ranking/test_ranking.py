@@ -11,16 +11,21 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit_policy.definition import SERVICE
 from credit_policy.history.models import CreditHistoryEntry
-from credit_policy.ranking.consumers import on_invoice_issued, on_payment_applied
 from credit_policy.ranking.special_control import apply_special_control_rules
 from credit_policy.terms.effective import set_special_control
 from receivables_shared.clock import ManualClock
-from receivables_shared.events import InvoiceIssued, PaymentApplied
+from receivables_shared.events import Event, InvoiceIssued, PaymentApplied
 from receivables_shared.testing.events import create_invoice_issued, handler_context
 
 NewCustomer = Callable[..., Awaitable[uuid.UUID]]
 EventsOf = Callable[[uuid.UUID], Awaitable[list[dict[str, Any]]]]
+
+
+async def deliver(session: AsyncSession, clock: ManualClock, event: Event) -> None:
+    """As the consumer does: the handler the service definition wires for the event."""
+    await SERVICE.handlers[type(event)](session, event, handler_context(clock, type(event)))
 
 
 async def invoice(
@@ -36,7 +41,7 @@ async def invoice(
     event = create_invoice_issued(
         customer_id, total=total, issue_date=issued, due_date=due, currency=currency
     )
-    await on_invoice_issued(session, event, handler_context(clock, InvoiceIssued))
+    await deliver(session, clock, event)
     return event
 
 
@@ -53,9 +58,8 @@ async def pay(
         open_amount=issued.total - Decimal(amount),
         days_late=(on - issued.due_date).days,
     )
-    context = handler_context(clock, PaymentApplied)
-    await on_payment_applied(session, event, context)
-    await on_payment_applied(session, event, context)  # a redelivery counts once
+    await deliver(session, clock, event)
+    await deliver(session, clock, event)  # a redelivery counts once
 
 
 async def three_customers(
@@ -291,3 +295,34 @@ async def test_rules_are_data_checked_on_the_way_in(client: httpx.AsyncClient) -
     ]
     keys = [rule["key"] for rule in (await client.get("/v1/special-control-rules")).json()]
     assert keys == ["chronic-late", "regular-non-payer", "top-potential-debt"]
+
+
+async def test_a_customer_the_rules_flag_has_large_orders_referred(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
+) -> None:
+    await set_rule(client, "top-potential-debt", active=False)
+    customer_id = await credit_customer("5000.00", grace_days=7)
+    # Both paid, but each only after its grace: a regular late payer owing nothing today.
+    for due in (date(2026, 1, 1), date(2026, 2, 1)):
+        paid_late = await invoice(
+            session, clock, customer_id, issued=date(2025, 12, 1), due=due, total="10.00"
+        )
+        await pay(session, clock, paid_late, date(2026, 2, 20), "10.00")
+    large = {
+        "customer_id": str(customer_id),
+        "amount": "3000.00",
+        "currency": "EUR",
+        "order_reference": "SO-9",
+    }
+
+    before = await client.post("/v1/credit-checks", json=large)
+    await apply_special_control_rules(session, clock)
+    response = await client.post("/v1/credit-checks", json={**large, "order_reference": "SO-10"})
+
+    assert before.json()["decision"] == "approved", before.text
+    assert response.status_code == 200, response.text
+    assert response.json()["decision"] == "referred"
+    assert "special_control_large_order" in response.json()["reasons"]

@@ -10,13 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit_policy.ranking.consumers import on_invoice_issued, on_payment_applied
-from credit_policy.reviews.consumers import (
-    on_case_escalated,
-    on_customer_behaviour_updated,
-    on_dunning_step_due,
-    on_promise_broken,
-)
+from credit_policy.definition import SERVICE
 from credit_policy.reviews.service import flag_reviews, has_open_worsening_review
 from receivables_shared.auth.keys import Scope, issue_api_key
 from receivables_shared.clock import ManualClock
@@ -24,6 +18,7 @@ from receivables_shared.events import (
     CaseEscalated,
     CustomerBehaviourUpdated,
     DunningStepDue,
+    Event,
     InvoiceIssued,
     PaymentApplied,
     PromiseBroken,
@@ -33,20 +28,15 @@ from receivables_shared.testing.events import create_invoice_issued, handler_con
 NewCustomer = Callable[..., Awaitable[uuid.UUID]]
 EventsOf = Callable[[uuid.UUID], Awaitable[list[dict[str, Any]]]]
 
-GRANT = {"credit_allowed": True, "reason": "assessed", "facts": {"assessment": "manual"}}
+
+async def deliver(session: AsyncSession, clock: ManualClock, event: Event) -> None:
+    """As the consumer does: the handler the service definition wires for the event."""
+    await SERVICE.handlers[type(event)](session, event, handler_context(clock, type(event)))
 
 
-async def classed(
-    client: httpx.AsyncClient, new_customer: NewCustomer, risk_class: str = "B"
-) -> uuid.UUID:
-    """A customer of the class with credit granted (class B: grace 7 days, limit 10000)."""
-    customer_id = await new_customer()
-    base = f"/v1/customers/{customer_id}"
-    assert (
-        await client.put(f"{base}/risk-class", json={"risk_class": risk_class, "reason": "x"})
-    ).status_code == 200
-    assert (await client.put(f"{base}/credit-decision", json=GRANT)).status_code == 200
-    return customer_id
+async def classed(credit_customer: NewCustomer) -> uuid.UUID:
+    """A customer with agreed terms: limit 10000 EUR, 7 days of grace (credit_customer)."""
+    return await credit_customer("10000.00", grace_days=7)
 
 
 async def run_job(session: AsyncSession, clock: ManualClock) -> dict[str, int]:
@@ -64,7 +54,7 @@ async def invoice(
     total: str = "1000.00",
 ) -> InvoiceIssued:
     event = create_invoice_issued(customer_id, total=total, issue_date=issued, due_date=due)
-    await on_invoice_issued(session, event, handler_context(clock, InvoiceIssued))
+    await deliver(session, clock, event)
     return event
 
 
@@ -81,7 +71,7 @@ async def pay(
         open_amount=issued.total - Decimal(amount),
         days_late=(on - issued.due_date).days,
     )
-    await on_payment_applied(session, event, handler_context(clock, PaymentApplied))
+    await deliver(session, clock, event)
 
 
 async def reviews_of(client: httpx.AsyncClient, customer_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -92,9 +82,12 @@ async def reviews_of(client: httpx.AsyncClient, customer_id: uuid.UUID) -> list[
 
 
 async def test_an_invoice_overdue_beyond_grace_opens_one_review_however_often_the_job_runs(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     # Due 2026-02-20, grace 7 days: beyond grace from 2026-02-28; today is 2026-03-02.
     await invoice(session, clock, customer_id, issued=date(2026, 1, 21), due=date(2026, 2, 20))
 
@@ -116,9 +109,12 @@ async def test_an_invoice_overdue_beyond_grace_opens_one_review_however_often_th
 
 
 async def test_an_invoice_within_grace_or_paid_opens_no_review(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     # Due 2026-02-25: 5 days overdue, within the 7 days of grace.
     await invoice(session, clock, customer_id, issued=date(2026, 1, 26), due=date(2026, 2, 25))
     paid = await invoice(session, clock, customer_id, issued=date(2026, 1, 2), due=date(2026, 2, 1))
@@ -132,9 +128,12 @@ async def test_an_invoice_within_grace_or_paid_opens_no_review(
 
 
 async def test_a_broken_promise_opens_a_review_once_and_a_later_one_again(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     promise = PromiseBroken(
         customer_id=customer_id,
         promise_id=uuid.uuid4(),
@@ -142,9 +141,8 @@ async def test_a_broken_promise_opens_a_review_once_and_a_later_one_again(
         currency="EUR",
         promised_for=date(2026, 2, 27),
     )
-    context = handler_context(clock, PromiseBroken)
-    await on_promise_broken(session, promise, context)
-    await on_promise_broken(session, promise, context)  # the same fact twice
+    await deliver(session, clock, promise)
+    await deliver(session, clock, promise)  # the same fact twice
 
     assert (await run_job(session, clock))["promise_broken"] == 1
     [review] = await reviews_of(client, customer_id)
@@ -164,7 +162,7 @@ async def test_a_broken_promise_opens_a_review_once_and_a_later_one_again(
         currency="EUR",
         promised_for=date(2026, 3, 4),
     )
-    await on_promise_broken(session, later, handler_context(clock, PromiseBroken))
+    await deliver(session, clock, later)
 
     assert (await run_job(session, clock))["promise_broken"] == 1
     reviews = await reviews_of(client, customer_id)
@@ -173,11 +171,14 @@ async def test_a_broken_promise_opens_a_review_once_and_a_later_one_again(
 
 
 async def test_an_escalation_or_a_hand_over_step_opens_a_dunning_escalation_review(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    handed_over = await classed(client, new_customer)
-    escalated = await classed(client, new_customer)
-    reminded = await classed(client, new_customer)
+    handed_over = await classed(credit_customer)
+    escalated = await classed(credit_customer)
+    reminded = await classed(credit_customer)
 
     def step(customer_id: uuid.UUID, actions: tuple[str, ...]) -> DunningStepDue:
         return DunningStepDue(
@@ -189,16 +190,10 @@ async def test_an_escalation_or_a_hand_over_step_opens_a_dunning_escalation_revi
             actions=actions,
         )
 
-    await on_dunning_step_due(
-        session, step(handed_over, ("hold", "hand_over")), handler_context(clock, DunningStepDue)
-    )
-    await on_dunning_step_due(
-        session, step(reminded, ("fee",)), handler_context(clock, DunningStepDue)
-    )
-    await on_case_escalated(
-        session,
-        CaseEscalated(customer_id=escalated, case_id=uuid.uuid4(), level="legal"),
-        handler_context(clock, CaseEscalated),
+    await deliver(session, clock, step(handed_over, ("hold", "hand_over")))
+    await deliver(session, clock, step(reminded, ("fee",)))
+    await deliver(
+        session, clock, CaseEscalated(customer_id=escalated, case_id=uuid.uuid4(), level="legal")
     )
 
     assert (await run_job(session, clock))["dunning_escalation"] == 2
@@ -210,10 +205,13 @@ async def test_an_escalation_or_a_hand_over_step_opens_a_dunning_escalation_revi
 
 
 async def test_a_worsening_trend_opens_a_review_a_stable_one_does_not(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    worsening = await classed(client, new_customer)
-    stable = await classed(client, new_customer)
+    worsening = await classed(credit_customer)
+    stable = await classed(credit_customer)
     for customer_id, trend in ((worsening, "worsening"), (stable, "stable")):
         event = CustomerBehaviourUpdated(
             customer_id=customer_id,
@@ -223,9 +221,7 @@ async def test_a_worsening_trend_opens_a_review_a_stable_one_does_not(
             broken_promises=1,
             as_of=date(2026, 3, 1),
         )
-        await on_customer_behaviour_updated(
-            session, event, handler_context(clock, CustomerBehaviourUpdated)
-        )
+        await deliver(session, clock, event)
 
     assert (await run_job(session, clock))["worsening_trend"] == 1
     [review] = await reviews_of(client, worsening)
@@ -237,11 +233,11 @@ async def test_a_clean_record_proposes_a_limit_increase_that_a_person_accepts(
     client: httpx.AsyncClient,
     session: AsyncSession,
     clock: ManualClock,
-    new_customer: NewCustomer,
+    credit_customer: NewCustomer,
     events_of: EventsOf,
 ) -> None:
-    customer_id = await classed(client, new_customer)  # class B: default limit 10000
-    young = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)  # class B: default limit 10000
+    young = await classed(credit_customer)
     old = await invoice(session, clock, customer_id, issued=date(2025, 8, 1), due=date(2025, 8, 31))
     await pay(session, clock, old, date(2025, 8, 30), "1000.00")
     recent = await invoice(
@@ -271,17 +267,19 @@ async def test_a_clean_record_proposes_a_limit_increase_that_a_person_accepts(
     assert resolved.status_code == 200, resolved.text
     assert (resolved.json()["status"], resolved.json()["decision"]) == ("resolved", "change")
     terms = (await client.get(f"/v1/customers/{customer_id}/terms")).json()
-    assert (terms["credit_limit"], terms["credit_allowed"]) == ("12000.00", False)
-    assert terms["decision"]["credit_allowed"] is True  # still granted (no contract yet)
+    assert (terms["credit_limit"], terms["credit_allowed"]) == ("12000.00", True)
     assert (await events_of(customer_id))[-1]["credit_limit"] == "12000.00"
     history = (await client.get(f"/v1/customers/{customer_id}/history")).json()["items"]
     assert history[0]["reason"] == "six clean months"
 
 
 async def test_an_overdue_customer_gets_no_increase_proposal(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     late = await invoice(
         session, clock, customer_id, issued=date(2025, 8, 1), due=date(2025, 11, 1)
     )
@@ -293,9 +291,12 @@ async def test_an_overdue_customer_gets_no_increase_proposal(
 
 
 async def test_stop_credit_withdraws_the_decision_and_a_resolved_review_stays_resolved(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     await invoice(session, clock, customer_id, issued=date(2025, 12, 1), due=date(2026, 1, 1))
     await run_job(session, clock)
     [review] = await reviews_of(client, customer_id)
@@ -317,14 +318,18 @@ async def test_stop_credit_withdraws_the_decision_and_a_resolved_review_stays_re
     assert stopped.json()["decided_by"] == "risk-manager"
     assert again.status_code == 409
     terms = (await client.get(f"/v1/customers/{customer_id}/terms")).json()
-    assert (terms["risk_class"], terms["decision"]["credit_allowed"]) == ("B", False)
+    assert (terms["credit_allowed"], terms["decision"]["credit_allowed"]) == (False, False)
+    assert terms["credit_limit"] == "10000.00"  # the limit stays
     assert not await has_open_worsening_review(session, customer_id)
 
 
 async def test_resolving_needs_approve_scope_and_bad_decisions_are_422s(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     await invoice(session, clock, customer_id, issued=date(2025, 12, 1), due=date(2026, 1, 1))
     await run_job(session, clock)
     [review] = await reviews_of(client, customer_id)
@@ -352,9 +357,12 @@ async def test_resolving_needs_approve_scope_and_bad_decisions_are_422s(
 
 
 async def test_the_queue_pages_and_filters_by_reason_and_status(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customers = [await classed(client, new_customer) for _ in range(3)]
+    customers = [await classed(credit_customer) for _ in range(3)]
     for customer_id in customers:
         await invoice(session, clock, customer_id, issued=date(2025, 12, 1), due=date(2026, 1, 1))
     await run_job(session, clock)
@@ -373,9 +381,12 @@ async def test_the_queue_pages_and_filters_by_reason_and_status(
 
 
 async def test_new_evidence_while_a_review_is_open_joins_it(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
 ) -> None:
-    customer_id = await classed(client, new_customer)
+    customer_id = await classed(credit_customer)
     promises = []
     for day in (1, 2):
         promise = PromiseBroken(
@@ -386,7 +397,7 @@ async def test_new_evidence_while_a_review_is_open_joins_it(
             promised_for=date(2026, 3, day),
         )
         promises.append(str(promise.promise_id))
-        await on_promise_broken(session, promise, handler_context(clock, PromiseBroken))
+        await deliver(session, clock, promise)
         opened = await run_job(session, clock)
         assert opened["promise_broken"] == (1 if day == 1 else 0)
         clock.advance(timedelta(days=1))
@@ -394,3 +405,34 @@ async def test_new_evidence_while_a_review_is_open_joins_it(
     [review] = await reviews_of(client, customer_id)
     assert [p["promise_id"] for p in review["evidence"]["promises"]] == promises
     assert review["signal_on"] == "2026-03-03"
+
+
+async def test_the_credit_check_refers_while_a_worsening_is_under_review(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    credit_customer: NewCustomer,
+) -> None:
+    customer_id = await classed(credit_customer)
+    order = {"customer_id": str(customer_id), "amount": "100.00", "currency": "EUR"}
+    before = await client.post("/v1/credit-checks", json={**order, "order_reference": "SO-1"})
+    promise = PromiseBroken(
+        customer_id=customer_id,
+        promise_id=uuid.uuid4(),
+        amount=Decimal("100.00"),
+        currency="EUR",
+        promised_for=date(2026, 3, 1),
+    )
+    await deliver(session, clock, promise)
+    await run_job(session, clock)
+
+    during = await client.post("/v1/credit-checks", json={**order, "order_reference": "SO-2"})
+    [review] = await reviews_of(client, customer_id)
+    await client.post(
+        f"/v1/reviews/{review['id']}/resolve", json={"decision": "keep", "reason": "paid"}
+    )
+    after = await client.post("/v1/credit-checks", json={**order, "order_reference": "SO-3"})
+
+    assert before.json()["decision"] == "approved", before.text
+    assert (during.json()["decision"], during.json()["reasons"]) == ("referred", ["review_pending"])
+    assert after.json()["decision"] == "approved"

@@ -58,9 +58,10 @@ async def test_issue_invoice_numbers_totals_and_dates_it(
     assert invoice["issue_date"] == "2026-03-02"
     assert invoice["due_date"] == "2026-04-01"
     [line] = invoice["lines"]
-    assert (line["description"], line["unit_price"], line["amount"]) == (
+    assert (line["description"], line["unit_price"], line["net"], line["gross"]) == (
         "Consulting, February",
         "600.25",
+        "1200.50",
         "1200.50",
     )
     assert Decimal(line["quantity"]) == Decimal(2)
@@ -76,7 +77,7 @@ async def test_issued_invoice_is_stored_with_its_lines(
     stored = await session.get(Invoice, uuid.UUID(invoice["id"]))
     assert stored is not None
     assert (stored.number, stored.total) == ("INV-2026-000001", Decimal("1200.50"))
-    lines = (await session.scalars(select(InvoiceLine.amount))).all()
+    lines = (await session.scalars(select(InvoiceLine.gross))).all()
     assert lines == [Decimal("1200.50")]
 
 
@@ -157,7 +158,7 @@ async def test_line_amounts_are_rounded_half_up_to_cents_and_the_total_is_their_
 
     assert response.status_code == 201, response.text
     invoice = response.json()
-    assert [line["amount"] for line in invoice["lines"]] == ["15.02", "0.13"]
+    assert [line["net"] for line in invoice["lines"]] == ["15.02", "0.13"]
     assert invoice["total"] == "15.15"
 
 
@@ -363,7 +364,7 @@ async def test_get_invoice_returns_its_lines_in_order(
         "105.85",
     )
     assert [
-        (line["description"], line["unit_price"], line["amount"]) for line in invoice["lines"]
+        (line["description"], line["unit_price"], line["net"]) for line in invoice["lines"]
     ] == [
         ("First", "100.00", "100.00"),
         ("Second", "0.10", "0.30"),

@@ -27,8 +27,8 @@ from receivables_shared.testing.service import (
 #: Short enough for a test, long enough that an ordinary issue never meets it.
 LOCK_TIMEOUT = 0.3
 HOLD_COUNTER = text(
-    "INSERT INTO invoice_counters (year, last_number) VALUES (2026, 0)"
-    " ON CONFLICT (year) DO UPDATE SET last_number = invoice_counters.last_number"
+    "INSERT INTO number_counters (series, year, last_number) VALUES ('INV', 2026, 0)"
+    " ON CONFLICT (series, year) DO UPDATE SET last_number = number_counters.last_number"
 )
 
 

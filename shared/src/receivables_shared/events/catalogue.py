@@ -316,6 +316,31 @@ class CreditBalanceChanged(Event):
     invoice_id: uuid.UUID | None = None
 
 
+class DisputeOpened(Event):
+    producer = "collections"
+    summary = "A customer disputes (part of) an invoice: the disputed amount leaves dunning."
+
+    dispute_id: uuid.UUID
+    invoice_id: uuid.UUID
+    currency: RecordedCurrencyCode
+    #: The amount the customer contests (at most the invoice's open amount).
+    amount: Amount
+    #: e.g. "goods_not_received", "wrong_price", "quality", "other".
+    reason: str
+    opened_on: date
+
+
+class DisputeResolved(Event):
+    producer = "collections"
+    summary = "A dispute was settled: by a credit note, a corrected invoice, or rejected."
+
+    dispute_id: uuid.UUID
+    invoice_id: uuid.UUID
+    #: "credit_note", "correction" or "rejected"; a credit note itself comes from invoicing.
+    resolution: str
+    resolved_on: date
+
+
 class DunningStepDue(Event):
     producer = "collections"
     summary = "A dunning step (reminder, call, final notice) is due for an overdue invoice."
@@ -383,6 +408,8 @@ CATALOGUE: tuple[type[Event], ...] = (
     PaymentApplied,
     PaymentReversed,
     CreditBalanceChanged,
+    DisputeOpened,
+    DisputeResolved,
     DunningStepDue,
     PromiseBroken,
     CaseEscalated,

@@ -80,6 +80,9 @@ async def list_customers(
     risk_class: Annotated[
         ClassKey | None, Query(description="Only customers of this risk class.")
     ] = None,
+    on_hold: Annotated[
+        bool | None, Query(description="Only customers with (true) or without (false) a hold.")
+    ] = None,
     review_due: Annotated[
         bool | None, Query(description="Only customers with (true) or without an open review.")
     ] = None,
@@ -87,7 +90,9 @@ async def list_customers(
     customers, next_cursor = await service.list_customers(
         session,
         page,
-        CustomerFilters(segment=segment, risk_class=risk_class, review_due=review_due),
+        CustomerFilters(
+            segment=segment, risk_class=risk_class, on_hold=on_hold, review_due=review_due
+        ),
     )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)

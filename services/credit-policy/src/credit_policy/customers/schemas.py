@@ -96,9 +96,11 @@ class CustomerPage(Page[CustomerRead]):
 class CustomerFilters:
     """What GET /v1/customers may be narrowed by; every filter set must hold (AND).
 
-    Credit hold and review date join here when credit-policy has them."""
+    Review date joins here when credit-policy has it."""
 
     segment: str | None = None
     risk_class: str | None = None
+    #: True: customers with an active credit hold; False: those without.
+    on_hold: bool | None = None
     #: True: only customers with an open review; False: only those without.
     review_due: bool | None = None

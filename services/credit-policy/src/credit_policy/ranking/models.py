@@ -13,8 +13,8 @@ MONEY = Numeric(19, 3)
 
 
 class RankedInvoice(Base):
-    """Issue date, total and open amount of an invoice (InvoiceIssued, PaymentApplied): what
-    revenue, potential debt and non-payment are computed from."""
+    """Issue date and total of an invoice (InvoiceIssued): what revenue and days to pay are
+    computed from. Its open amount and due date are the exposure projection's."""
 
     __tablename__ = "ranked_invoices"
 
@@ -24,9 +24,6 @@ class RankedInvoice(Base):
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     total: Mapped[Decimal] = mapped_column(MONEY)
-    open_amount: Mapped[Decimal] = mapped_column(MONEY)
-    #: The day the open amount reached zero; None while open.
-    closed_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         Index("ix_ranked_invoices_currency_issue_date", "currency", "issue_date"),

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,19 +22,43 @@ from credit_policy.ranking.models import (
 from credit_policy.terms.models import CustomerCredit
 from receivables_shared.events import InvoiceIssued, PaymentApplied
 
+#: Every invoice: issue date and total (ranked_invoices), open amount and due date now (the
+#: exposure projection, which follows every movement), and the day it was last paid.
+INVOICES = """
+    SELECT r.invoice_id, r.customer_id, r.currency, r.issue_date, r.total,
+           COALESCE(e.due_date, r.due_date) AS due_date,
+           COALESCE(e.open_amount, r.total) AS open_amount,
+           paid.last_paid_on
+    FROM ranked_invoices r
+    LEFT JOIN exposure_invoices e ON e.invoice_id = r.invoice_id
+    LEFT JOIN (
+        SELECT invoice_id, max(applied_on) AS last_paid_on FROM ranked_payments GROUP BY invoice_id
+    ) paid ON paid.invoice_id = r.invoice_id
+"""
+
+#: Whether invoice `i` (of INVOICES) went beyond the grace days `g.grace_days` before :as_of:
+#: still open, or paid only after.
+BEYOND_GRACE = """
+    i.due_date + COALESCE(g.grace_days, 0) < CAST(:as_of AS date)
+    AND (i.open_amount > 0 OR i.last_paid_on > i.due_date + COALESCE(g.grace_days, 0))
+"""
+
 #: Per customer and currency, as of the business date, over the 12 months before it:
-#: revenue (invoiced), exposure (open now), days to pay (amount-weighted: applied payments
-#: count applied_on - issue_date, amounts still open count their age so far, so a customer
-#: who pays nothing does not look like one who pays at once), and
-#: potential yearly debt = revenue / 12 x days to pay / 30.
-METRICS = """
-    WITH invoiced AS (
-        SELECT customer_id, currency,
-               sum(total) FILTER (WHERE issue_date > CAST(:since AS date)) AS revenue,
-               sum(open_amount) FILTER (WHERE open_amount > 0) AS exposure
+#: revenue (invoiced), exposure (open receivables now, as the credit check sees them), days
+#: to pay (amount-weighted: applied payments count applied_on - issue_date, amounts still open
+#: count their age so far, so a customer who pays nothing does not look like one who pays at
+#: once), and potential yearly debt = revenue / 12 x days to pay / 30.
+METRICS = f"""
+    WITH invoices AS ({INVOICES}),
+    revenue AS (
+        SELECT customer_id, currency, sum(total) AS revenue
         FROM ranked_invoices
-        WHERE issue_date <= CAST(:as_of AS date)
+        WHERE issue_date > CAST(:since AS date) AND issue_date <= CAST(:as_of AS date)
         GROUP BY customer_id, currency
+    ),
+    exposure AS (
+        SELECT customer_id, currency, open_amount AS exposure
+        FROM customer_exposures WHERE open_amount > 0
     ),
     waits AS (
         SELECT i.customer_id, i.currency, p.amount AS weight,
@@ -43,27 +67,34 @@ METRICS = """
         WHERE p.applied_on > CAST(:since AS date) AND p.applied_on <= CAST(:as_of AS date)
         UNION ALL
         SELECT customer_id, currency, open_amount, (CAST(:as_of AS date) - issue_date)
-        FROM ranked_invoices
+        FROM invoices
         WHERE open_amount > 0 AND issue_date <= CAST(:as_of AS date)
     ),
     days_to_pay AS (
         SELECT customer_id, currency,
                sum(weight * days) / NULLIF(sum(weight), 0) AS days
         FROM waits GROUP BY customer_id, currency
+    ),
+    customers_ AS (
+        SELECT customer_id, currency FROM revenue
+        UNION SELECT customer_id, currency FROM exposure
     )
-    SELECT v.customer_id, v.currency,
+    SELECT k.customer_id, k.currency,
            COALESCE(v.revenue, 0) AS revenue,
-           COALESCE(v.exposure, 0) AS exposure,
+           COALESCE(x.exposure, 0) AS exposure,
            round(d.days, 1) AS days_to_pay,
            round(COALESCE(v.revenue, 0) / 12 * COALESCE(d.days, 0) / 30, 3) AS potential_debt
-    FROM invoiced v LEFT JOIN days_to_pay d USING (customer_id, currency)
+    FROM customers_ k
+    LEFT JOIN revenue v USING (customer_id, currency)
+    LEFT JOIN exposure x USING (customer_id, currency)
+    LEFT JOIN days_to_pay d USING (customer_id, currency)
 """
 
 #: The metric a ranking orders by: a whitelist, never the caller's text.
 RANK_BY = {"revenue": "revenue", "exposure": "exposure", "potential-debt": "potential_debt"}
 
 RANKING = f"""
-    WITH metrics AS ({METRICS}),
+    WITH metrics AS (SELECT * FROM ({METRICS}) m),
     ranked AS (
         SELECT m.*, m.{{column}} AS value,
                row_number() OVER (ORDER BY m.{{column}} DESC, m.customer_id) AS rank,
@@ -90,12 +121,8 @@ RANKING = f"""
 
 #: Customers each active rule matches, as (customer_id, rule key).
 SPECIAL_CONTROL_MATCHES = f"""
-    WITH grace AS (
-        SELECT cc.customer_id,
-               COALESCE((cc.overrides ->> 'grace_days')::int, rc.grace_days, 0) AS grace_days
-        FROM customer_credit cc LEFT JOIN risk_classes rc ON rc.key = cc.risk_class_key
-    ),
-    metrics AS ({METRICS}),
+    WITH invoices AS ({INVOICES}),
+    metrics AS (SELECT * FROM ({METRICS}) m),
     potential AS (
         SELECT customer_id, currency,
                row_number() OVER w AS rank, count(*) OVER (PARTITION BY currency) AS customers
@@ -104,13 +131,12 @@ SPECIAL_CONTROL_MATCHES = f"""
     )
     SELECT i.customer_id, r.key
     FROM special_control_rules r
-    JOIN ranked_invoices i ON true
-    JOIN grace g ON g.customer_id = i.customer_id
+    JOIN invoices i ON true
+    LEFT JOIN credit_check_terms g ON g.customer_id = i.customer_id
     WHERE r.active AND r.kind = 'regular_non_payer'
-      AND i.due_date + g.grace_days < CAST(:as_of AS date)
-      AND i.due_date + g.grace_days
+      AND {BEYOND_GRACE}
+      AND i.due_date + COALESCE(g.grace_days, 0)
           >= (CAST(:as_of AS date) - make_interval(months => r.months))::date
-      AND (i.open_amount > 0 OR i.closed_on > i.due_date + g.grace_days)
     GROUP BY i.customer_id, r.key, r.min_invoices
     HAVING count(*) >= r.min_invoices
     UNION
@@ -128,26 +154,22 @@ class RankingRepository:
         self.session = session
 
     async def store_invoice(self, event: InvoiceIssued) -> None:
-        opened = event.total - (event.paid_before_import or Decimal(0))
-        values = {
-            "invoice_id": event.invoice_id,
-            "customer_id": event.customer_id,
-            "currency": event.currency,
-            "issue_date": event.issue_date,
-            "due_date": event.due_date,
-            "total": event.total,
-            "open_amount": opened,
-            "closed_on": None if opened > 0 else event.issue_date,
-        }
-        # A replay of the same invoice changes nothing (payments may have moved it since).
+        # A replay of the same invoice changes nothing.
         await self.session.execute(
             insert(RankedInvoice)
-            .values(values)
+            .values(
+                invoice_id=event.invoice_id,
+                customer_id=event.customer_id,
+                currency=event.currency,
+                issue_date=event.issue_date,
+                due_date=event.due_date,
+                total=event.total,
+            )
             .on_conflict_do_nothing(index_elements=[RankedInvoice.invoice_id])
         )
 
     async def store_payment(self, event: PaymentApplied) -> None:
-        inserted = await self.session.scalar(
+        await self.session.execute(
             insert(RankedPayment)
             .values(
                 payment_id=event.payment_id,
@@ -158,18 +180,6 @@ class RankingRepository:
             )
             .on_conflict_do_nothing(
                 index_elements=[RankedPayment.payment_id, RankedPayment.invoice_id]
-            )
-            .returning(RankedPayment.payment_id)
-        )
-        if inserted is None:
-            return
-        # The event carries the open amount after it: take it, as exposure does.
-        await self.session.execute(
-            update(RankedInvoice)
-            .where(RankedInvoice.invoice_id == event.invoice_id)
-            .values(
-                open_amount=event.open_amount,
-                closed_on=event.applied_on if event.open_amount <= 0 else None,
             )
         )
 

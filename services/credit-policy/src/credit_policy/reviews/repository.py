@@ -10,18 +10,12 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit_policy.ranking.repository import BEYOND_GRACE, INVOICES
 from credit_policy.reviews.models import CreditReview, CreditSignal, CustomerBehaviour
 from receivables_shared.events import CustomerBehaviourUpdated
 from receivables_shared.pagination import Keyset, PageRequest
 
 REVIEW_ORDER = Keyset("reviews", CreditReview.created_at, CreditReview.id)
-
-#: Each customer's effective grace days (override, else class, else none), as one relation.
-GRACE = """
-    SELECT cc.customer_id,
-           COALESCE((cc.overrides ->> 'grace_days')::int, rc.grace_days, 0) AS grace_days
-    FROM customer_credit cc LEFT JOIN risk_classes rc ON rc.key = cc.risk_class_key
-"""
 
 #: The newest evidence date each customer's resolved reviews of the reason covered: what a
 #: person has decided on. An open review shows everything since.
@@ -33,20 +27,24 @@ COVERED = """
 #: Per worsening reason: the customers with evidence newer than their last review of it,
 #: as (customer_id, signal_on, evidence).
 WORSENING_SIGNALS: dict[str, str] = {
+    # From the exposure projection, with the grace the holds job uses (credit_check_terms).
     "overdue_beyond_grace": f"""
-        SELECT i.customer_id, max(i.due_date + g.grace_days + 1) AS signal_on,
+        SELECT e.customer_id,
+               max(e.due_date + COALESCE(t.grace_days, 0) + 1) AS signal_on,
                jsonb_build_object(
-                   'invoices', jsonb_agg(i.invoice_id ORDER BY i.due_date, i.invoice_id),
-                   'oldest_due_date', min(i.due_date),
-                   'grace_days', min(g.grace_days)
+                   'invoices', jsonb_agg(e.invoice_id ORDER BY e.due_date, e.invoice_id),
+                   'open_amount', sum(e.open_amount)::text,
+                   'oldest_due_date', min(e.due_date),
+                   'grace_days', COALESCE(min(t.grace_days), 0)
                ) AS evidence
-        FROM ranked_invoices i
-        JOIN ({GRACE}) g ON g.customer_id = i.customer_id
-        LEFT JOIN ({COVERED}) covered ON covered.customer_id = i.customer_id
-        WHERE i.open_amount > 0
-          AND i.due_date + g.grace_days < CAST(:as_of AS date)
-          AND i.due_date + g.grace_days + 1 > COALESCE(covered.signal_on, '-infinity'::date)
-        GROUP BY i.customer_id
+        FROM exposure_invoices e
+        LEFT JOIN credit_check_terms t ON t.customer_id = e.customer_id
+        LEFT JOIN ({COVERED}) covered ON covered.customer_id = e.customer_id
+        WHERE e.open_amount > 0
+          AND e.due_date + COALESCE(t.grace_days, 0) < CAST(:as_of AS date)
+          AND e.due_date + COALESCE(t.grace_days, 0) + 1
+              > COALESCE(covered.signal_on, '-infinity'::date)
+        GROUP BY e.customer_id
     """,
     "promise_broken": f"""
         SELECT s.customer_id, max(s.occurred_on) AS signal_on,
@@ -85,35 +83,33 @@ WORSENING_SIGNALS: dict[str, str] = {
     """,
 }
 
-#: Customers with credit, invoiced for at least the clean period, none of whose invoices was
-#: overdue beyond grace in it, with no open worsening review and no proposal in the period.
+#: Customers with agreed credit terms and a limit, invoiced for at least the clean period,
+#: none of whose invoices went beyond grace in it, with no open worsening review and no
+#: proposal in the period: the limit + the increase, rounded down to whole units.
 CLEAN_RECORD = f"""
-    SELECT cc.customer_id, CAST(:as_of AS date) AS signal_on,
+    WITH invoices AS ({INVOICES})
+    SELECT t.customer_id, CAST(:as_of AS date) AS signal_on,
            jsonb_build_object(
                'clean_days', CAST(:clean_days AS integer),
-               'current_limit', COALESCE(cc.credit_limit, rc.default_credit_limit)::text,
+               'current_limit', t.credit_limit::text,
                'invoices', count(i.invoice_id)
            ) AS evidence,
-           floor(COALESCE(cc.credit_limit, rc.default_credit_limit)
-                 * (100 + CAST(:increase_percent AS integer)) / 100) AS proposed_limit
-    FROM customer_credit cc
-    JOIN risk_classes rc ON rc.key = cc.risk_class_key AND rc.credit_allowed
-    JOIN ({GRACE}) g ON g.customer_id = cc.customer_id
-    JOIN ranked_invoices i ON i.customer_id = cc.customer_id AND i.issue_date <= :as_of
-    LEFT JOIN ({COVERED}) covered ON covered.customer_id = cc.customer_id
-    WHERE cc.credit_allowed
-      AND COALESCE(cc.credit_limit, rc.default_credit_limit) IS NOT NULL
-      AND COALESCE(covered.signal_on, '-infinity'::date) <= :period_start
+           floor(t.credit_limit * (100 + CAST(:increase_percent AS integer)) / 100)
+               AS proposed_limit
+    FROM credit_check_terms t
+    JOIN invoices i ON i.customer_id = t.customer_id AND i.issue_date <= CAST(:as_of AS date)
+    LEFT JOIN ({COVERED}) covered ON covered.customer_id = t.customer_id
+    WHERE t.credit_allowed AND t.credit_limit IS NOT NULL
+      AND COALESCE(covered.signal_on, '-infinity'::date) <= CAST(:period_start AS date)
       AND NOT EXISTS (
           SELECT 1 FROM credit_reviews r
-          WHERE r.customer_id = cc.customer_id AND r.status = 'open' AND r.worsening
+          WHERE r.customer_id = t.customer_id AND r.status = 'open' AND r.worsening
       )
-    GROUP BY cc.customer_id, cc.credit_limit, rc.default_credit_limit, g.grace_days
-    HAVING min(i.issue_date) <= :period_start
+    GROUP BY t.customer_id, t.credit_limit
+    HAVING min(i.issue_date) <= CAST(:period_start AS date)
        AND NOT bool_or(
-           i.due_date + g.grace_days < :as_of
-           AND i.due_date + g.grace_days >= :period_start
-           AND (i.open_amount > 0 OR i.closed_on > i.due_date + g.grace_days)
+           {BEYOND_GRACE.replace("g.grace_days", "t.grace_days")}
+           AND i.due_date + t.grace_days >= CAST(:period_start AS date)
        )
 """
 

@@ -8,12 +8,7 @@ from receivables_shared.events import CustomerCreated, CustomerUpdated
 async def on_customer_created(
     session: AsyncSession, event: CustomerCreated, context: HandlerContext
 ) -> None:
-    await KnownCustomerRepository(session).upsert(
-        customer_id=event.customer_id,
-        name=event.name,
-        language=event.language,
-        currency=event.currency,
-    )
+    await _keep(session, event)
 
 
 async def on_customer_updated(
@@ -21,9 +16,16 @@ async def on_customer_updated(
 ) -> None:
     # An upsert too: with the credit-policy lookup an update may reach a customer we learnt
     # of by asking, and one that we never saw at all is still worth knowing.
+    await _keep(session, event)
+
+
+async def _keep(session: AsyncSession, event: CustomerCreated | CustomerUpdated) -> None:
     await KnownCustomerRepository(session).upsert(
         customer_id=event.customer_id,
         name=event.name,
         language=event.language,
         currency=event.currency,
+        country=event.country,
+        time_zone=event.time_zone,
+        tax_id=event.tax_id,
     )

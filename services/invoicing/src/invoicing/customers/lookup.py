@@ -16,6 +16,9 @@ class CreditPolicyCustomer(BaseModel):
     name: str
     language: str
     currency: str
+    country: str | None = None
+    time_zone: str | None = None
+    tax_id: str | None = None
 
 
 @dataclass(frozen=True)

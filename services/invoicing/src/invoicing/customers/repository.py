@@ -16,6 +16,10 @@ class KnownCustomerRepository:
     async def get(self, customer_id: uuid.UUID) -> KnownCustomer | None:
         return await self.session.get(KnownCustomer, customer_id)
 
+    async def fresh(self, customer_id: uuid.UUID) -> KnownCustomer | None:
+        """Read from the database, past the identity map (upserts are Core statements)."""
+        return await self.session.get(KnownCustomer, customer_id, populate_existing=True)
+
     async def exists(self, customer_id: uuid.UUID) -> bool:
         # Always a query: a request waiting for CustomerCreated must see the consumer's commit.
         found = await self.session.scalar(
@@ -24,9 +28,24 @@ class KnownCustomerRepository:
         return found is not None
 
     async def upsert(
-        self, *, customer_id: uuid.UUID, name: str, language: str, currency: str
+        self,
+        *,
+        customer_id: uuid.UUID,
+        name: str,
+        language: str,
+        currency: str,
+        country: str | None = None,
+        time_zone: str | None = None,
+        tax_id: str | None = None,
     ) -> None:
-        values = {"name": name, "language": language, "currency": currency}
+        values = {
+            "name": name,
+            "language": language,
+            "currency": currency,
+            "country": country,
+            "time_zone": time_zone,
+            "tax_id": tax_id,
+        }
         await self.session.execute(
             insert(KnownCustomer)
             .values(id=customer_id, **values)

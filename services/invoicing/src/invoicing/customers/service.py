@@ -37,6 +37,9 @@ async def require_known_customer(
             name=customer.name,
             language=customer.language,
             currency=customer.currency,
+            country=customer.country,
+            time_zone=customer.time_zone,
+            tax_id=customer.tax_id,
         )
         return
     deadline = time.monotonic() + lookup.event_wait_seconds

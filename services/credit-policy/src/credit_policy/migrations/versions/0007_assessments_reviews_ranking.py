@@ -2,7 +2,7 @@
 special control
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -228,8 +228,6 @@ def upgrade() -> None:
         sa.Column("issue_date", sa.Date(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("total", sa.Numeric(19, 3), nullable=False),
-        sa.Column("open_amount", sa.Numeric(19, 3), nullable=False),
-        sa.Column("closed_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("invoice_id", name=op.f("pk_ranked_invoices")),
     )
     op.create_index(
