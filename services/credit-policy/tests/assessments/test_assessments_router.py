@@ -401,3 +401,31 @@ async def test_bad_scorecards_are_422s_naming_the_field(client: httpx.AsyncClien
     assert bad_bands.status_code == 422
     assert bad_bands.json()["errors"][0]["field"].startswith("definition.factors[0]")
     assert (await client.get("/v1/scorecards/3")).status_code == 404
+
+
+async def test_no_credit_before_an_accepted_assessment_and_a_signed_contract(
+    client: httpx.AsyncClient, session: AsyncSession, new_customer: NewCustomer
+) -> None:
+    customer_id = await new_customer()
+    order = {"customer_id": str(customer_id), "amount": "500.00", "currency": "EUR"}
+    approver = await headers_with(session, Scope.READ, Scope.APPROVE)
+
+    new = await client.post("/v1/credit-checks", json={**order, "order_reference": "SO-1"})
+    proposal = await assess(client, customer_id)
+    assessed = await client.post("/v1/credit-checks", json={**order, "order_reference": "SO-2"})
+    await client.post(
+        f"/v1/assessments/{proposal['id']}/accept", json={"reason": "checked"}, headers=approver
+    )
+    terms = (await client.get(f"/v1/customers/{customer_id}/terms")).json()
+    signed = await client.put(
+        f"/v1/customers/{customer_id}/contract",
+        json={"signed_on": "2026-03-02", "terms_version": terms["terms_version"]},
+        headers=approver,
+    )
+    agreed = await client.post("/v1/credit-checks", json={**order, "order_reference": "SO-3"})
+
+    assert (new.json()["decision"], new.json()["reasons"]) == ("referred", ["terms_not_agreed"])
+    assert assessed.json()["decision"] == "referred"  # a proposal changes nothing
+    assert signed.status_code == 200, signed.text
+    assert agreed.json()["decision"] == "approved", agreed.text
+    assert agreed.json()["limit"] == "20000.00"
