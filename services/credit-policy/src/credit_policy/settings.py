@@ -25,3 +25,17 @@ class Settings(ServiceSettings):
     )
     reservation_expiry_interval_seconds: float = Field(default=60, gt=0)
     credit_holds_interval_seconds: float = Field(default=3600, gt=0)
+
+    # Assessments, reviews, ranking and special control (docs/assessments.md).
+    review_clean_record_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="Days without an invoice overdue beyond grace before a limit increase is "
+        "proposed.",
+    )
+    review_limit_increase_percent: int = Field(
+        default=20, ge=1, le=1000, description="The increase a clean record proposes."
+    )
+    credit_reviews_interval_seconds: float = Field(default=3600, gt=0)
+    special_control_interval_seconds: float = Field(default=3600, gt=0)

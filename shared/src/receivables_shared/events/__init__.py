@@ -3,10 +3,12 @@
 from receivables_shared.events.base import Event, dead_letter_topic_of, topic_of
 from receivables_shared.events.catalogue import (
     CATALOGUE,
+    CaseEscalated,
     CreditBalanceChanged,
     CreditHoldPlaced,
     CreditHoldReleased,
     CreditNoteIssued,
+    CustomerBehaviourUpdated,
     CustomerContact,
     CustomerCreated,
     CustomerTermsChanged,
@@ -24,14 +26,17 @@ from receivables_shared.events.catalogue import (
     PaymentApplied,
     PaymentReceived,
     PaymentReversed,
+    PromiseBroken,
 )
 
 __all__ = [
     "CATALOGUE",
+    "CaseEscalated",
     "CreditBalanceChanged",
     "CreditHoldPlaced",
     "CreditHoldReleased",
     "CreditNoteIssued",
+    "CustomerBehaviourUpdated",
     "CustomerContact",
     "CustomerCreated",
     "CustomerTermsChanged",
@@ -50,6 +55,7 @@ __all__ = [
     "PaymentApplied",
     "PaymentReceived",
     "PaymentReversed",
+    "PromiseBroken",
     "dead_letter_topic_of",
     "topic_of",
 ]

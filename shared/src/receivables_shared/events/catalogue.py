@@ -354,6 +354,42 @@ class DunningStepDue(Event):
     actions: tuple[str, ...] = ()
 
 
+class PromiseBroken(Event):
+    producer = "collections"
+    summary = "A customer's promise to pay (an amount by a date) was not kept."
+
+    promise_id: uuid.UUID
+    amount: Amount
+    currency: RecordedCurrencyCode
+    promised_for: date
+
+
+class CaseEscalated(Event):
+    producer = "collections"
+    summary = "A collection case was escalated beyond reminders (requirement 28)."
+
+    case_id: uuid.UUID
+    #: "senior_management", "legal" or "agency".
+    level: str
+
+
+class CustomerBehaviourUpdated(Event):
+    producer = "analytics"
+    summary = (
+        "A customer's payment behaviour as analytics measures it: lateness, punctuality, "
+        "trend and broken promises (feeds credit reviews and worklists)."
+    )
+
+    #: Amount-weighted days late of the payments measured; negative when early.
+    average_days_late: Decimal
+    #: Share of payments on time, 0-1.
+    on_time_share: Decimal
+    #: "improving", "stable" or "worsening".
+    trend: str
+    broken_promises: int
+    as_of: date
+
+
 CATALOGUE: tuple[type[Event], ...] = (
     CustomerCreated,
     CustomerUpdated,
@@ -375,6 +411,9 @@ CATALOGUE: tuple[type[Event], ...] = (
     DisputeOpened,
     DisputeResolved,
     DunningStepDue,
+    PromiseBroken,
+    CaseEscalated,
+    CustomerBehaviourUpdated,
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {event.event_type(): event for event in CATALOGUE}

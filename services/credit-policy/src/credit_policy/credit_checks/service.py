@@ -18,6 +18,7 @@ from credit_policy.credit_checks.schemas import (
     Reason,
 )
 from credit_policy.credit_checks.terms import CreditTerms, load_credit_terms, lock_credit
+from credit_policy.reviews.service import has_open_worsening_review
 from credit_policy.settings import Settings
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField, NotFound, ProblemError
@@ -32,7 +33,9 @@ REFERRED = frozenset(
 
 
 async def review_reasons(session: AsyncSession, customer_id: uuid.UUID) -> list[Reason]:
-    """Reasons from the periodic review (`review_pending`); none until reviews exist."""
+    """`review_pending` while a worsening of the customer is under review (reviews/)."""
+    if await has_open_worsening_review(session, customer_id):
+        return [Reason.REVIEW_PENDING]
     return []
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from credit_policy.customers.models import Customer
 from credit_policy.customers.schemas import CustomerFilters
 from credit_policy.holds.models import CreditHold
+from credit_policy.reviews.models import CreditReview
 from credit_policy.terms.models import CustomerCredit
 from receivables_shared.pagination import Keyset, PageRequest
 
@@ -30,6 +31,13 @@ def _filtered(statement: Select[Any], filters: CustomerFilters) -> Select[Any]:
             CreditHold.customer_id == Customer.id, CreditHold.released_on.is_(None)
         )
         statement = statement.where(active_hold if filters.on_hold else ~active_hold)
+    if filters.review_due is not None:
+        open_review = (
+            select(CreditReview.id)
+            .where(CreditReview.customer_id == Customer.id, CreditReview.status == "open")
+            .exists()
+        )
+        statement = statement.where(open_review if filters.review_due else ~open_review)
     return statement
 
 

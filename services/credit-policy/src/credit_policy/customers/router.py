@@ -83,9 +83,16 @@ async def list_customers(
     on_hold: Annotated[
         bool | None, Query(description="Only customers with (true) or without (false) a hold.")
     ] = None,
+    review_due: Annotated[
+        bool | None, Query(description="Only customers with (true) or without an open review.")
+    ] = None,
 ) -> CustomerPage:
     customers, next_cursor = await service.list_customers(
-        session, page, CustomerFilters(segment=segment, risk_class=risk_class, on_hold=on_hold)
+        session,
+        page,
+        CustomerFilters(
+            segment=segment, risk_class=risk_class, on_hold=on_hold, review_due=review_due
+        ),
     )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)

@@ -102,3 +102,5 @@ class CustomerFilters:
     risk_class: str | None = None
     #: True: customers with an active credit hold; False: those without.
     on_hold: bool | None = None
+    #: True: only customers with an open review; False: only those without.
+    review_due: bool | None = None
