@@ -143,6 +143,7 @@ class CreditBalanceMovement(Base):
     __tablename__ = "credit_balance_movements"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    sequence: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     currency: Mapped[str] = mapped_column(String(3))
     #: + an overpayment added, - consumed by an invoice or taken back by a reversal.

@@ -301,7 +301,7 @@ class PaymentRepository:
             await self.session.scalars(
                 select(CreditBalanceMovement)
                 .where(CreditBalanceMovement.customer_id == customer_id)
-                .order_by(CreditBalanceMovement.created_at.desc(), CreditBalanceMovement.id)
+                .order_by(CreditBalanceMovement.sequence.desc())
                 .limit(limit)
             )
         ).all()

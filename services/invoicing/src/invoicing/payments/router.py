@@ -38,6 +38,9 @@ from receivables_shared.pagination import PageRequestDep
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 
+#: An advice comes as a form; a file needs multipart.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
 
 def _summary(payment: Payment) -> PaymentSummary:
     return PaymentSummary.model_validate(
@@ -162,7 +165,7 @@ def _advice_read(advice: PaymentAdvice) -> AdviceRead:
 
 async def _advice_form(request: Request) -> tuple[AdviceFields, UploadFile | None]:
     content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
+    if not content_type.lower().startswith(FORM_TYPES):
         raise ProblemError(
             415,
             "Send the advice as multipart/form-data (its fields and the file).",

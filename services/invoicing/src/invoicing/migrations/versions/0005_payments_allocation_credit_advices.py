@@ -106,6 +106,7 @@ def upgrade() -> None:
     op.create_table(
         "credit_balance_movements",
         sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("change", MONEY, nullable=False),
@@ -126,6 +127,7 @@ def upgrade() -> None:
             name=op.f("fk_credit_balance_movements_payment_id_payments"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_balance_movements")),
+        sa.UniqueConstraint("sequence", name=op.f("uq_credit_balance_movements_sequence")),
     )
     op.create_index(
         "ix_credit_balance_movements_customer_id_currency",
