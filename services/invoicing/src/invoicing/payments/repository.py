@@ -282,7 +282,7 @@ class PaymentRepository:
             )
         )
         await self.session.flush()
-        return balance
+        return Decimal(balance)
 
     async def credit_balances_of(self, customer_id: uuid.UUID) -> Sequence[CreditBalance]:
         return (
