@@ -7,7 +7,6 @@ from decimal import Decimal
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.payments.service import reverse_by_source_key
 from invoicing.payments.testing import (
     bank_payment,
     event_payloads,
@@ -86,25 +85,6 @@ async def test_reversing_a_discounted_payment_reopens_the_discount_too(
         Decimal("0.00"),
         "issued",
     )
-
-
-async def test_a_bank_reversal_entry_reverses_the_payment_it_names_once(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
-) -> None:
-    customer_id = await create_known_customer(session)
-    invoice = await issue_for(client, customer_id, "100.00")
-    await bank_payment(
-        session, clock, "100.00", key="LV80BANK:E1", reference=invoice["rf_reference"]
-    )
-
-    first = await reverse_by_source_key(session, clock, "LV80BANK:E1", clock.today(), "R01")
-    second = await reverse_by_source_key(session, clock, "LV80BANK:E1", clock.today(), "R01")
-    unknown = await reverse_by_source_key(session, clock, "LV80BANK:E9", clock.today(), "R01")
-
-    assert first is not None and second is not None and unknown is None
-    assert first.state == "reversed"
-    assert (await stored_invoice(session, invoice["id"])).open_amount == Decimal("100.00")
-    assert len(await event_payloads(session, "PaymentReversed")) == 1
 
 
 async def test_an_unmatched_payment_reversed_announces_nothing(

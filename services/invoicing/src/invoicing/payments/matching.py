@@ -45,7 +45,8 @@ class Match:
 def normalize_iban(value: str | None) -> str | None:
     if not value:
         return None
-    return str(stdnum_iban.compact(value))
+    compact = str(stdnum_iban.compact(value))
+    return compact if 0 < len(compact) <= 34 else None
 
 
 def normalize_name(value: str | None) -> str | None:

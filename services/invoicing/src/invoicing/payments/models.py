@@ -80,11 +80,15 @@ class Payment(Base):
     remittance_text: Mapped[str | None] = mapped_column(String(1000))
     payer_name: Mapped[str | None] = mapped_column(String(200))
     payer_iban: Mapped[str | None] = mapped_column(String(34))
+    #: The payer's end-to-end id (bank transfers): a reversal entry names the payment by it.
+    end_to_end_id: Mapped[str | None] = mapped_column(String(140))
     state: Mapped[str] = mapped_column(String(20))
     #: Not applied to any invoice: on the credit balance, or waiting (unmatched, parked).
     unapplied_amount: Mapped[Decimal] = mapped_column(MONEY)
     reversed_on: Mapped[date | None] = mapped_column(Date)
     reversal_reason: Mapped[str | None] = mapped_column(String(500))
+    #: The bank entry that reversed it ("account:entry reference"): that entry acts once.
+    reversal_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (

@@ -149,6 +149,52 @@ class PaymentRepository:
             )
         ).all()
 
+    async def reversed_by(self, reversal_key: str) -> Payment | None:
+        return await self.session.scalar(
+            select(Payment).where(Payment.reversal_key == reversal_key)
+        )
+
+    async def reversal_candidate(
+        self,
+        *,
+        account: str,
+        amount: Decimal,
+        currency: str,
+        booked_on: date,
+        end_to_end_id: str | None,
+        references: Sequence[str],
+        payer_iban: str | None,
+    ) -> Payment | None:
+        """The payment a bank reversal or return entry takes back: a payment into the same
+        account of the same amount, not reversed yet, received by then, that the entry names
+        (same end-to-end id or reference) or else from the same payer's IBAN; latest first."""
+        naming = []
+        if end_to_end_id:
+            naming.append(Payment.end_to_end_id == end_to_end_id)
+        if references:
+            naming.append(Payment.reference.in_(references))
+        if payer_iban:
+            naming.append(Payment.payer_iban == payer_iban)
+        if not naming:
+            return None
+        base = select(Payment).where(
+            Payment.source_key.startswith(f"{account}:", autoescape=True),
+            Payment.amount == amount,
+            Payment.currency == currency,
+            Payment.state != PaymentState.REVERSED.value,
+            Payment.received_on <= booked_on,
+        )
+        for condition in naming:  # the strongest evidence first
+            found = await self.session.scalar(
+                base.where(condition)
+                .order_by(Payment.received_on.desc(), Payment.created_at.desc())
+                .limit(1)
+                .with_for_update()
+            )
+            if found is not None:
+                return found
+        return None
+
     # -- invoices a payment may settle ---------------------------------------------------------
 
     async def customer_exists(self, customer_id: uuid.UUID) -> KnownCustomer | None:

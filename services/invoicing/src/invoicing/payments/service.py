@@ -50,6 +50,7 @@ class IncomingPayment:
     remittance_text: str | None = None
     payer_name: str | None = None
     payer_iban: str | None = None
+    end_to_end_id: str | None = None
     #: Known to the sender (a person, or accounting software that has our customer id).
     customer_id: uuid.UUID | None = None
     invoice_ids: tuple[uuid.UUID, ...] = ()
@@ -77,6 +78,7 @@ async def receive_payment(
             "remittance_text": _cut(incoming.remittance_text, 1000),
             "payer_name": _cut(incoming.payer_name, 200),
             "payer_iban": normalize_iban(incoming.payer_iban),
+            "end_to_end_id": _cut(incoming.end_to_end_id, 140),
             "state": PaymentState.UNMATCHED.value,
             "unapplied_amount": incoming.amount,
         }
@@ -160,15 +162,20 @@ async def reverse_payment(
     return payment
 
 
-async def reverse_by_source_key(
-    session: AsyncSession, clock: Clock, source_key: str, reversed_on: date, reason: str
-) -> Payment | None:
-    """Reverse the payment a bank's reversal entry names; None when it is not known."""
-    payment = await PaymentRepository(session).by_source_key(source_key)
+async def reverse_entry(
+    session: AsyncSession,
+    clock: Clock,
+    payment_id: uuid.UUID,
+    reversal_key: str,
+    reversed_on: date,
+    reason: str,
+) -> Payment:
+    """Reverse the payment a bank's reversal or return entry names; the entry's key is kept
+    so that the same entry in another file acts once."""
+    payment = await PaymentRepository(session).get(payment_id, lock=True)
     if payment is None:
-        return None
-    payment = await PaymentRepository(session).get(payment.id, lock=True)
-    assert payment is not None
+        raise NotFound("Payment", payment_id)
+    payment.reversal_key = reversal_key[:300]
     await reverse(session, clock, payment, max(reversed_on, payment.received_on), reason)
     return payment
 

@@ -41,10 +41,12 @@ def upgrade() -> None:
         sa.Column("remittance_text", sa.String(length=1000), nullable=True),
         sa.Column("payer_name", sa.String(length=200), nullable=True),
         sa.Column("payer_iban", sa.String(length=34), nullable=True),
+        sa.Column("end_to_end_id", sa.String(length=140), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("unapplied_amount", MONEY, nullable=False),
         sa.Column("reversed_on", sa.Date(), nullable=True),
         sa.Column("reversal_reason", sa.String(length=500), nullable=True),
+        sa.Column("reversal_key", sa.String(length=300), nullable=True),
         _created_at(),
         sa.CheckConstraint("amount > 0", name=op.f("ck_payments_amount_positive")),
         sa.CheckConstraint(
@@ -53,6 +55,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
         sa.UniqueConstraint("source_key", name=op.f("uq_payments_source_key")),
+        sa.UniqueConstraint("reversal_key", name=op.f("uq_payments_reversal_key")),
     )
     op.create_index("ix_payments_customer_id_created_at", "payments", ["customer_id", "created_at"])
     op.create_index("ix_payments_state_created_at", "payments", ["state", "created_at"])
