@@ -136,7 +136,12 @@ async def test_a_payment_in_another_currency_is_parked_never_converted(
     assert await event_payloads(session, "PaymentApplied") == []
     queue = (await client.get("/v1/payments/unmatched")).json()["items"]
     assert [(p["id"], p["state"]) for p in queue] == [(response.json()["id"], "parked_currency")]
-    # Assigned to a customer invoiced in USD, it is applied there.
+    # Not to a customer invoiced in EUR; to one invoiced in USD, and it is applied there.
+    refused = await client.post(
+        f"/v1/payments/{response.json()['id']}/assign", json={"customer_id": str(customer_id)}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "customer_id"
     usd_customer = await create_known_customer(session, currency="USD")
     usd_invoice = await issue_for(client, usd_customer, "100.00", currency="USD")
     assigned = await client.post(

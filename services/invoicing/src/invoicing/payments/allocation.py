@@ -191,8 +191,6 @@ async def _apply(
     # Money cannot settle an invoice before it existed: a payment that came first (or a
     # credit balance) is applied as of the issue date.
     applied_on = max(payment.received_on, invoice.issue_date)
-    if funded_by == FundedBy.CREDIT_BALANCE:
-        applied_on = max(applied_on, invoice.issue_date)
     open_amount = invoice.open_amount
     discount = ZERO
     if (

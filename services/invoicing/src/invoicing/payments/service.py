@@ -140,7 +140,15 @@ async def assign_payment(
         raise ProblemError(
             409, f"payment {payment_id} is {payment.state}: only unmatched or parked payments"
         )
-    await _require_customer(session, data.customer_id, "customer_id")
+    customer = await repository.customer_exists(data.customer_id)
+    if customer is None:
+        raise InvalidField("customer_id", f"customer {data.customer_id} is not known to invoicing")
+    if customer.currency != payment.currency:
+        raise InvalidField(
+            "customer_id",
+            f"the customer is invoiced in {customer.currency}, the payment is in "
+            f"{payment.currency}: payments are never converted",
+        )
     await _require_invoices(session, data.customer_id, data.invoice_ids)
     await _attribute(session, clock, payment, data.customer_id, data.invoice_ids, "assignment")
     return payment
