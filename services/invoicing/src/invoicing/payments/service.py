@@ -98,8 +98,11 @@ async def receive_payment(
     if match.customer_id is None:
         return payment, True  # the unmatched queue
     named = [*incoming.invoice_ids, *match.invoice_ids]
-    learned_from = "assignment" if match.matched_by == "person" else "match"
-    await _attribute(session, clock, payment, match.customer_id, named, learned_from)
+    # Matched by a known IBAN or name: nothing new to learn.
+    learned_from = {"person": "assignment", "reference": "match"}.get(match.matched_by or "")
+    await _attribute(
+        session, clock, payment, match.customer_id, named, learned_from, newly_created=True
+    )
     return payment, True
 
 
@@ -228,7 +231,9 @@ async def _attribute(
     payment: Payment,
     customer_id: uuid.UUID,
     named_invoice_ids: Sequence[uuid.UUID],
-    learned_from: str,
+    learned_from: str | None,
+    *,
+    newly_created: bool = False,
 ) -> None:
     """The payment is the customer's: announce it, link an advice, park or allocate it."""
     repository = PaymentRepository(session)
@@ -238,10 +243,12 @@ async def _attribute(
     payment.customer_id = customer_id
     if newly_attributed:
         record_event(session, payment_received(payment, customer_id), clock=clock)
-    await learn_payer(repository, payment, customer_id, learned_from)
+    if learned_from:
+        await learn_payer(repository, payment, customer_id, learned_from)
 
     named = list(named_invoice_ids)
-    advice = await repository.advice_of_payment(payment.id)
+    # Linked already when a person assigns a payment an advice had matched before.
+    advice = None if newly_created else await repository.advice_of_payment(payment.id)
     if advice is None:
         advice = await repository.matching_advice(
             customer_id=customer_id,
