@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicing.ledger.models import MovementKind
+from invoicing.ledger.service import post_movement
 from invoicing.payments.models import Payment
 from invoicing.payments.testing import (
     event_payloads,
@@ -283,3 +286,45 @@ async def test_an_unknown_payment_is_404(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_disputed_invoice_is_paid_only_when_the_payment_names_it(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+    disputed = await issue_for(client, customer_id, "50.00", due_date="2026-03-05")
+    other = await issue_for(client, customer_id, "50.00", due_date="2026-03-25")
+    (await stored_invoice(session, disputed["id"])).state = "disputed"
+    await session.flush()
+
+    oldest_first = (await pay_by_hand(client, customer_id, "50.00")).json()
+    named = (await pay_by_hand(client, customer_id, "20.00", invoice_ids=[disputed["id"]])).json()
+
+    assert [a["invoice_id"] for a in oldest_first["allocations"]] == [other["id"]]
+    assert [a["invoice_id"] for a in named["allocations"]] == [disputed["id"]]
+    stored = await stored_invoice(session, disputed["id"])
+    assert (stored.open_amount, stored.state) == (Decimal("30.00"), "disputed")
+
+
+async def test_a_partial_payment_pays_the_late_fee_with_the_invoice_and_the_rest_stays_open(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+    invoice = await issue_for(client, customer_id, "100.00", due_date="2026-03-05")
+    await post_movement(
+        session,
+        await stored_invoice(session, invoice["id"]),
+        kind=MovementKind.LATE_FEE,
+        amount=Decimal("15.00"),
+        business_date=date(2026, 3, 20),
+        source_id=uuid.uuid4(),
+    )
+
+    paid = (await pay_by_hand(client, customer_id, "40.00", received_on="2026-03-25")).json()
+
+    assert [a["amount"] for a in paid["allocations"]] == ["40.00"]
+    stored = await stored_invoice(session, invoice["id"])
+    # 115 owed (100 + the fee): the fee is paid first, 75 of principal stays open.
+    assert (stored.open_amount, stored.state) == (Decimal("75.00"), "partially_paid")
+    [applied] = await event_payloads(session, "PaymentApplied")
+    assert (applied["open_amount"], applied["days_late"]) == ("75.00", 20)
