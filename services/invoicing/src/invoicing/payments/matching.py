@@ -106,7 +106,12 @@ async def learn_payer(
     repository: PaymentRepository, payment: Payment, customer_id: uuid.UUID, learned_from: str
 ) -> None:
     """Remember the payer's IBAN and name for the customer, for the payments to come."""
-    if (iban := normalize_iban(payment.payer_iban)) is not None:
-        await repository.learn_payer(PayerKind.IBAN, iban, customer_id, learned_from)
-    if (name := normalize_name(payment.payer_name)) is not None:
-        await repository.learn_payer(PayerKind.NAME, name, customer_id, learned_from)
+    payer = [
+        (kind.value, value)
+        for kind, value in (
+            (PayerKind.IBAN, normalize_iban(payment.payer_iban)),
+            (PayerKind.NAME, normalize_name(payment.payer_name)),
+        )
+        if value
+    ]
+    await repository.learn_payer(payer, customer_id, learned_from)

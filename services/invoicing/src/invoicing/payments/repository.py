@@ -54,17 +54,20 @@ class PaymentRepository:
 
     # -- payments ---------------------------------------------------------------------------
 
-    async def insert_new(self, values: dict[str, Any]) -> uuid.UUID | None:
-        """Insert the payment unless its source_key is known: its id, or None for a repeat.
+    async def insert_new(self, values: dict[str, Any]) -> Payment | None:
+        """Insert the payment unless its source_key is known: the payment, or None for a repeat.
 
         ON CONFLICT makes two deliveries of one bank entry or webhook racing each other
         store one payment: the second waits for the first's commit and then inserts nothing."""
-        return await self.session.scalar(
-            insert(Payment)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[Payment.source_key])
-            .returning(Payment.id)
+        payment: Payment | None = await self.session.scalar(
+            select(Payment).from_statement(
+                insert(Payment)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=[Payment.source_key])
+                .returning(Payment)
+            )
         )
+        return payment
 
     async def by_source_key(self, source_key: str) -> Payment | None:
         return await self.session.scalar(select(Payment).where(Payment.source_key == source_key))
@@ -364,12 +367,23 @@ class PaymentRepository:
         )
 
     async def learn_payer(
-        self, kind: str, value: str, customer_id: uuid.UUID, learned_from: str
+        self, payer: Sequence[tuple[str, str]], customer_id: uuid.UUID, learned_from: str
     ) -> None:
-        """Remember who pays from `value`; seen for a second customer, it matches no longer
-        (a person's assignment overrides what matching learnt)."""
+        """Remember who pays from each (kind, value); seen for a second customer, it matches no
+        longer (a person's assignment overrides what matching learnt). One statement."""
+        if not payer:
+            return
         statement = insert(PayerAccount).values(
-            kind=kind, value=value, customer_id=customer_id, learned_from=learned_from
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "kind": kind,
+                    "value": value,
+                    "customer_id": customer_id,
+                    "learned_from": learned_from,
+                }
+                for kind, value in payer
+            ]
         )
         if learned_from == "assignment":
             set_: dict[str, Any] = {

@@ -64,7 +64,7 @@ async def receive_payment(
     same source_key returns the stored payment and False, and changes nothing."""
     _check_amount(incoming.amount, incoming.currency)
     repository = PaymentRepository(session)
-    payment_id = await repository.insert_new(
+    payment = await repository.insert_new(
         {
             "id": uuid.uuid4(),
             "customer_id": None,
@@ -83,12 +83,10 @@ async def receive_payment(
             "unapplied_amount": incoming.amount,
         }
     )
-    if payment_id is None:
+    if payment is None:
         existing = await repository.by_source_key(incoming.source_key[:300])
         assert existing is not None
         return existing, False
-    payment = await repository.get(payment_id)
-    assert payment is not None
     match = await find_customer(
         repository,
         payment,
