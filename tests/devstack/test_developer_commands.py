@@ -19,6 +19,7 @@ from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.devstack.demo import CUSTOMERS, currency_of, load_demo
 from receivables_shared.devstack.state import StackState
 from receivables_shared.services_registry import SERVICES
+from receivables_shared.testing.helpers import eventually
 from receivables_shared.testing.stack import StackUnderTest, scalar
 
 pytestmark = pytest.mark.e2e
@@ -177,3 +178,32 @@ async def test_a_service_command_creates_and_revokes_its_own_keys(stack: StackUn
     assert not await key_is_active(url, secret)
     assert invoicing("revoke-api-key", secret).returncode == 1  # nothing active left to revoke
     assert invoicing("create-api-key", "--name", "x", "--scopes", "owner").returncode == 2
+
+
+async def test_webhook_send_posts_a_signed_payment_that_the_worker_parks(
+    stack: StackUnderTest,
+) -> None:
+    sent = devstack(
+        "webhook",
+        "send",
+        "--amount",
+        "120.50",
+        "--invoice",
+        "INV-1",
+        "--var-dir",
+        str(stack.var_dir),
+    )
+
+    assert sent.returncode == 0, sent.stderr
+    assert '"state":"received"' in sent.stdout
+    url = stack.database_url("invoicing")
+
+    async def parked() -> object:
+        # Until allocation exists the default applier parks every payment, losing none.
+        return await scalar(
+            url,
+            "SELECT count(*) FROM webhook_deliveries"
+            " WHERE state = 'parked' AND reason = 'allocation not available'",
+        )
+
+    assert await eventually(parked) == 1

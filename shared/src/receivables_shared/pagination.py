@@ -101,11 +101,15 @@ PageRequestDep = Annotated[PageRequest, Depends(page_request)]
 
 
 class Keyset:
-    """The sort key of one list: unique and immutable columns, all ascending."""
+    """The sort key of one list: unique and immutable columns, all ascending (or, with
+    `descending=True`, all descending: newest first)."""
 
-    def __init__(self, name: str, *columns: InstrumentedAttribute[Any]) -> None:
+    def __init__(
+        self, name: str, *columns: InstrumentedAttribute[Any], descending: bool = False
+    ) -> None:
         self.name = name
         self.columns = columns
+        self.descending = descending
         self._adapters = [TypeAdapter(column.type.python_type) for column in columns]
 
     def _after_values(self, page: PageRequest) -> list[Any] | None:
@@ -129,8 +133,10 @@ class Keyset:
 
         The extra row only tells whether another page follows."""
         if (after := self._after_values(page)) is not None:
-            statement = statement.where(tuple_(*self.columns) > tuple_(*after))
-        return statement.order_by(*self.columns).limit(page.limit + 1)
+            key, seen = tuple_(*self.columns), tuple_(*after)
+            statement = statement.where(key < seen if self.descending else key > seen)
+        order = [column.desc() for column in self.columns] if self.descending else self.columns
+        return statement.order_by(*order).limit(page.limit + 1)
 
     def page_of(self, rows: Sequence[Row], page: PageRequest) -> tuple[list[Row], str | None]:
         """The page's rows and the cursor of the next page (None on the last)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 import httpx
 import pytest
@@ -76,6 +77,13 @@ async def test_each_request_writes_one_access_line_without_the_key(
     assert secret not in repr(line)
 
 
+async def test_a_request_id_cut_at_a_space_is_echoed_without_it(client: httpx.AsyncClient) -> None:
+    # 199 characters, then a space at the cut: echoing it would be an illegal header value.
+    response = await client.get("/v1/items/7", headers={"X-Request-ID": "a" * 199 + " tail"})
+
+    assert response.headers["x-request-id"] == "a" * 199
+
+
 async def test_a_refused_request_is_logged_too(
     anonymous: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -86,3 +94,26 @@ async def test_a_refused_request_is_logged_too(
     (line,) = [r.__dict__ for r in caplog.records if r.name == "receivables.access"]
     assert (line["request_id"], line["route"], line["status"]) == ("anon-1", "/v1/notes", 401)
     assert line["api_key_name"] is None
+
+
+@pytest.mark.parametrize(
+    "incoming",
+    [b"id\twith-tab", b"caf\xc3\xa9", b" "],
+    ids=["control-character", "non-ascii", "blank"],
+)
+async def test_a_request_id_that_cannot_be_echoed_is_replaced(
+    client: httpx.AsyncClient, incoming: bytes
+) -> None:
+    response = await client.get("/health/live", headers=[(b"X-Request-ID", incoming)])
+
+    echoed = response.headers["x-request-id"]
+    assert echoed.encode() != incoming
+    assert uuid.UUID(echoed)
+
+
+async def test_a_request_id_cut_before_a_space_loses_the_space(client: httpx.AsyncClient) -> None:
+    incoming = "x" * 199 + " tail"
+
+    response = await client.get("/health/live", headers={"X-Request-ID": incoming})
+
+    assert response.headers["x-request-id"] == "x" * 199

@@ -17,6 +17,12 @@ JsonObject = dict[str, Any]
 METHODS = {"get", "put", "post", "delete", "patch"}
 SECURITY: list[dict[str, list[str]]] = [{"BearerApiKey": []}, {"ApiKeyHeader": []}]
 OPEN_PATHS = {"/health/live", "/health/ready", "/metrics"}
+#: Payment webhooks prove their sender by a signature over the body, not by an API key.
+WEBHOOK_SECURITY: list[dict[str, list[str]]] = [
+    {"StandardWebhookSignature": []},
+    {"StripeSignature": []},
+    {"HmacBase64Signature": []},
+]
 
 
 async def served_document(entry: ServiceEntry) -> JsonObject:
@@ -94,6 +100,8 @@ async def test_every_api_route_declares_its_security_and_health_and_metrics_none
         seen.add(path)
         if path in OPEN_PATHS:
             assert "security" not in operation, path
+        elif path.startswith("/v1/webhooks/payments/"):
+            assert operation["security"] == WEBHOOK_SECURITY, path
         else:
             assert path.startswith("/v1/"), path
             assert operation["security"] == SECURITY, path

@@ -3,11 +3,13 @@ import json
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.definition import SERVICE
 from analytics.receivables.consumers import on_invoice_issued
 from receivables_shared.auth.keys import Scope
 from receivables_shared.clock import ManualClock
 from receivables_shared.testing.events import create_invoice_issued, handler_context
 from receivables_shared.testing.helpers import api_key_headers
+from receivables_shared.testing.movements import deliver, payment_applied, realistic_history
 
 
 async def record_invoice(
@@ -68,3 +70,86 @@ async def test_read_only_key_can_read_totals(
 
     assert response.status_code == 200
     assert response.json()["totals"] == [{"currency": "EUR", "invoices": 2, "invoiced": "0.30"}]
+
+
+async def test_balance_of_one_customer_is_the_books_per_currency(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    history = realistic_history()
+    for event in history.events:
+        await deliver(SERVICE, session, clock, event)
+    other = create_invoice_issued(total="99.99")
+    await deliver(SERVICE, session, clock, other)
+
+    response = await client.get(
+        "/v1/receivables/balance", params={"customer_id": str(history.customer_id)}
+    )
+
+    assert response.status_code == 200
+    assert json.loads(response.text, parse_float=reject_floats) == {
+        "balances": [
+            {"currency": currency, **figures, "balanced": True}
+            for currency, figures in sorted(history.books.items())
+        ]
+    }
+
+
+async def test_balance_without_a_customer_adds_up_every_customer(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    for history in (realistic_history(), realistic_history()):
+        for event in history.events:
+            await deliver(SERVICE, session, clock, event)
+    lone = create_invoice_issued(total="0.05")
+    await deliver(SERVICE, session, clock, lone)
+    await deliver(SERVICE, session, clock, payment_applied(lone, "0.02", open_amount="0.03"))
+
+    response = await client.get("/v1/receivables/balance")
+
+    eur, kwd = response.json()["balances"]
+    assert {key: eur[key] for key in ("invoiced", "paid", "open", "balanced")} == {
+        "invoiced": "5912.15",  # 2 x 2956.05 + 0.05
+        "paid": "4377.02",  # 2 x 2188.50 + 0.02
+        "open": "700.03",  # 2 x 350.00 + 0.03
+        "balanced": True,
+    }
+    assert (kwd["currency"], kwd["open"], kwd["balanced"]) == ("KWD", "10.126", True)
+
+
+async def test_invoiced_totals_still_count_every_issued_invoice(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    history = realistic_history()
+    for event in history.events:
+        await deliver(SERVICE, session, clock, event)
+
+    response = await client.get("/v1/receivables/invoiced")
+
+    assert response.json() == {
+        "totals": [
+            {"currency": "EUR", "invoices": 6, "invoiced": "2956.05"},
+            {"currency": "KWD", "invoices": 1, "invoiced": "10.125"},
+        ]
+    }
+
+
+async def test_balance_with_a_malformed_customer_id_is_a_422_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/receivables/balance", params={"customer_id": "42"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "customer_id"
+
+
+async def test_balance_needs_a_key_and_a_read_key_is_enough(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    read_only = await api_key_headers(session, Scope.READ)
+
+    missing = await client.get("/v1/receivables/balance", headers={"Authorization": ""})
+    allowed = await client.get("/v1/receivables/balance", headers=read_only)
+
+    assert (missing.status_code, allowed.status_code) == (401, 200)
+    assert allowed.json() == {"balances": []}

@@ -51,7 +51,11 @@ async def test_put_creates_then_a_repeat_changes_and_announces_nothing(
     assert repeat.json() == first.json()
     assert first.json()["external_id"] == "ERP-1001"
     assert await customer_count(session) == 1
-    assert await outbox_types(session) == ["receivables.CustomerCreated.v1"]
+    # A new customer announces its (no-credit) terms too, so invoicing always has terms.
+    assert await outbox_types(session) == [
+        "receivables.CustomerCreated.v1",
+        "receivables.CustomerTermsChanged.v1",
+    ]
 
 
 async def test_each_real_change_emits_one_customer_updated_with_the_full_snapshot(
@@ -68,9 +72,10 @@ async def test_each_real_change_emits_one_customer_updated_with_the_full_snapsho
     assert updated.json()["id"] == created["id"]
     assert await outbox_types(session) == [
         "receivables.CustomerCreated.v1",
+        "receivables.CustomerTermsChanged.v1",
         "receivables.CustomerUpdated.v1",
     ]
-    event = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()[1]
+    event = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()[2]
     assert event.partition_key == created["id"]
     payload = event.payload
     assert (payload["name"], payload["segment"], payload["time_zone"]) == (
@@ -105,7 +110,11 @@ async def test_customer_created_carries_the_new_optional_fields(
 ) -> None:
     await client.put(PATH, json=DOCUMENT)
 
-    [event] = (await session.scalars(select(OutboxEvent))).all()
+    [event] = (
+        await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "receivables.CustomerCreated.v1")
+        )
+    ).all()
     assert event.payload["external_id"] == "ERP-1001"
     assert event.payload["tax_id"] == "LV40003521600"
     assert event.payload["contacts"] == [{**ACCOUNTANT, "phone": "+37120000000"}]
@@ -184,7 +193,10 @@ async def test_a_bad_update_changes_nothing(
 
     assert response.status_code == 422
     assert (await client.get(f"/v1/customers/{before['id']}")).json() == before
-    assert await outbox_types(session) == ["receivables.CustomerCreated.v1"]
+    assert await outbox_types(session) == [
+        "receivables.CustomerCreated.v1",
+        "receivables.CustomerTermsChanged.v1",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,9 @@ async def test_create_customer_records_customer_created_in_the_outbox(
     assert customer["name"] == "SIA Koks"
     events = (await session.scalars(select(OutboxEvent))).all()
     assert [(e.event_type, e.partition_key, e.topic) for e in events] == [
-        ("receivables.CustomerCreated.v1", customer["id"], "credit-policy.events")
+        ("receivables.CustomerCreated.v1", customer["id"], "credit-policy.events"),
+        # ...and its first terms (no class, no credit): invoicing always has terms.
+        ("receivables.CustomerTermsChanged.v1", customer["id"], "credit-policy.events"),
     ]
     assert events[0].payload["language"] == "lv"
     assert events[0].published_at is None
@@ -109,7 +111,7 @@ async def test_retry_with_the_same_idempotency_key_replays_and_creates_nothing_m
     assert retry.json() == first.json()
     assert retry.headers["idempotent-replayed"] == "true"
     assert len((await session.scalars(select(Customer))).all()) == 1
-    assert len((await session.scalars(select(OutboxEvent))).all()) == 1
+    assert len((await session.scalars(select(OutboxEvent))).all()) == 2  # created, terms
 
 
 async def test_idempotency_key_reused_for_another_body_is_a_422(

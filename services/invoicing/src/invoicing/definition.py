@@ -1,13 +1,17 @@
 from invoicing.base import Base
-from invoicing.credit_notes import models as _credit_note_models  # noqa: F401 (tables)
+from invoicing.credit_notes.router import router as credit_notes_router
 from invoicing.customers.consumers import on_customer_created, on_customer_updated
+from invoicing.documents.router import router as documents_router
 from invoicing.invoices.router import router as invoices_router
 from invoicing.ledger import models as _ledger_models  # noqa: F401 (tables)
 from invoicing.numbering import models as _numbering_models  # noqa: F401 (tables)
 from invoicing.payments.router import router as payments_router
 from invoicing.settings import Settings
+from invoicing.statements.router import router as statements_router
 from invoicing.terms.consumers import on_customer_terms_changed
-from invoicing.write_offs import models as _write_off_models  # noqa: F401 (tables)
+from invoicing.webhooks.router import router as webhooks_router
+from invoicing.webhooks.worker import APPLY_DELIVERIES
+from invoicing.write_offs.router import router as write_offs_router
 from receivables_shared.events import CustomerCreated, CustomerTermsChanged, CustomerUpdated
 from receivables_shared.service import ServiceDefinition
 
@@ -17,10 +21,19 @@ SERVICE = ServiceDefinition(
     settings_class=Settings,
     metadata=Base.metadata,
     migrations="invoicing:migrations",
-    routers=[invoices_router, payments_router],
+    routers=[
+        invoices_router,
+        credit_notes_router,
+        write_offs_router,
+        documents_router,
+        statements_router,
+        webhooks_router,
+        payments_router,
+    ],
     handlers={
         CustomerCreated: on_customer_created,
         CustomerUpdated: on_customer_updated,
         CustomerTermsChanged: on_customer_terms_changed,
     },
+    jobs=[APPLY_DELIVERIES],
 )

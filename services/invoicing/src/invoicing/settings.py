@@ -1,9 +1,11 @@
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from invoicing.documents.seller import DEMO_BANK_ACCOUNTS, BankAccount, SellerSettings
+from invoicing.webhooks.sources import load_sources
 from receivables_shared.settings import ServiceSettings
 
 
@@ -25,6 +27,41 @@ class Settings(ServiceSettings):
     customer_event_wait_seconds: float = Field(
         default=2.0, ge=0, description="Without credit_policy_url: how long to wait for the event."
     )
+    # Payment webhooks (docs/webhooks.md): the sources are configuration, checked at start.
+    webhook_sources: str | None = Field(
+        default=None,
+        description="Webhook sources: a JSON list, or the path of a .json or .toml file.",
+    )
+    webhook_apply_interval_seconds: float = Field(default=0.5, gt=0)
+    webhook_apply_batch_size: int = Field(default=200, ge=1, le=5000)
+    webhook_parked_retry_seconds: float = Field(
+        default=300, gt=0, description="How long a parked delivery waits before it is retried."
+    )
+
+    @field_validator("webhook_sources")
+    @classmethod
+    def _sources_load(cls, value: str | None) -> str | None:
+        load_sources(value)  # a bad file or secret stops the service at start, not at a delivery
+        return value
+
+    # The seller on invoices (docs/documents.md); demo defaults so `make run` shows a real one.
+    seller_legal_name: str = Field(default=SellerSettings().legal_name, min_length=1)
+    seller_address: str = Field(default=SellerSettings().address, min_length=1)
+    seller_tax_id: str = Field(default=SellerSettings().tax_id, min_length=1)
+    seller_bank_accounts: list[BankAccount] = Field(
+        default=list(DEMO_BANK_ACCOUNTS),
+        min_length=1,
+        description='JSON, e.g. [{"iban": "LV80BANK0000435195001", "bic": "BANKLV22"}]',
+    )
+
+    @property
+    def seller(self) -> SellerSettings:
+        return SellerSettings(
+            legal_name=self.seller_legal_name,
+            address=self.seller_address,
+            tax_id=self.seller_tax_id,
+            bank_accounts=self.seller_bank_accounts,
+        )
 
     # Invoices (docs/invoices.md): what applies when credit-policy sent no terms for a customer.
     tax_rates: str = Field(

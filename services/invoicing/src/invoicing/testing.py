@@ -4,6 +4,8 @@ they go through the real API and database."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -12,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.customers.repository import KnownCustomerRepository
 from invoicing.invoices.models import Invoice
+from invoicing.terms.repository import CustomerTermsRepository
+from receivables_shared.events import CustomerTermsChanged
 from receivables_shared.outbox.models import OutboxEvent
 
 LINE = {"description": "Consulting, February", "quantity": "2", "unit_price": "600.25"}
@@ -62,3 +66,39 @@ async def count(session: AsyncSession, table: type[Any]) -> int:
 
 def error_fields(response: httpx.Response) -> list[str]:
     return [error["field"] for error in response.json()["errors"]]
+
+
+def terms_changed(customer_id: uuid.UUID, version: int, **overrides: Any) -> CustomerTermsChanged:
+    values: dict[str, Any] = {
+        "customer_id": customer_id,
+        "terms_version": version,
+        "effective_on": date(2026, 3, 1),
+        "risk_class": "B",
+        "credit_allowed": True,
+        "currency": "EUR",
+        "credit_limit": Decimal("10000.00"),
+        "payment_term_days": 14,
+        "business_day_rule": "none",
+        "prepayment_percent": Decimal(0),
+        "early_payment_discount_percent": Decimal(2),
+        "early_payment_discount_days": 7,
+        "late_interest_percent_per_month": Decimal("1.5"),
+        "interest_grace_days": 3,
+        "grace_days": 10,
+        "dunning_policy": None,
+        "special_control": False,
+    }
+    return CustomerTermsChanged(**{**values, **overrides})
+
+
+async def give_terms(session: AsyncSession, customer_id: uuid.UUID, **overrides: Any) -> None:
+    """Terms as if CustomerTermsChanged had arrived (version 1 unless overridden)."""
+    event = terms_changed(customer_id, overrides.pop("terms_version", 1), **overrides)
+    values = event.model_dump(
+        include={
+            "terms_version", "effective_on", "credit_allowed", "currency", "payment_term_days",
+            "business_day_rule", "early_payment_discount_percent", "early_payment_discount_days",
+            "late_interest_percent_per_month", "interest_grace_days", "grace_days",
+        }
+    )  # fmt: skip
+    await CustomerTermsRepository(session).keep_newest(customer_id, values)

@@ -107,3 +107,26 @@ async def test_customer_updated_for_a_customer_never_seen_makes_it_known(
     customer = await stored_customer(session, customer_id)
     assert customer is not None
     assert customer.name == "SIA Koks"
+
+
+async def test_country_time_zone_and_tax_id_are_kept_for_due_dates_and_documents(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    await on_customer_created(
+        session, create_customer_created(customer_id), handler_context(clock, CustomerCreated)
+    )
+
+    await on_customer_updated(
+        session,
+        create_customer_updated(customer_id, country="BG"),
+        handler_context(clock, CustomerUpdated),
+    )
+
+    customer = await stored_customer(session, customer_id)
+    assert customer is not None
+    assert (customer.country, customer.time_zone, customer.tax_id) == (
+        "BG",
+        "Europe/Riga",
+        "LV40003521600",
+    )

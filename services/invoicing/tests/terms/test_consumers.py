@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.terms.consumers import on_customer_terms_changed
 from invoicing.terms.models import CustomerTerms
-from invoicing.testing import count, create_known_customer, issue
+from invoicing.testing import count, create_known_customer, issue, terms_changed
 from receivables_shared.clock import ManualClock
 from receivables_shared.events import CustomerTermsChanged
 from receivables_shared.testing.events import handler_context
-
-
-def terms_changed(customer_id: uuid.UUID, version: int, **overrides: Any) -> CustomerTermsChanged:
-    values: dict[str, Any] = {
-        "customer_id": customer_id,
-        "terms_version": version,
-        "effective_on": date(2026, 3, 1),
-        "risk_class": "B",
-        "credit_allowed": True,
-        "currency": "EUR",
-        "credit_limit": Decimal("10000.00"),
-        "payment_term_days": 14,
-        "business_day_rule": "none",
-        "prepayment_percent": Decimal(0),
-        "early_payment_discount_percent": Decimal(2),
-        "early_payment_discount_days": 7,
-        "late_interest_percent_per_month": Decimal("1.5"),
-        "interest_grace_days": 3,
-        "grace_days": 10,
-        "dunning_policy": None,
-        "special_control": False,
-    }
-    return CustomerTermsChanged(**{**values, **overrides})
 
 
 async def receive(session: AsyncSession, clock: ManualClock, event: CustomerTermsChanged) -> None:
@@ -95,7 +70,7 @@ async def test_an_invoice_takes_its_term_discount_and_interest_from_the_terms(
     assert invoice["business_day_rule"] == "none"
     assert (invoice["discount_until"], invoice["discount_amount"]) == ("2026-03-09", "24.01")
     assert (invoice["late_interest_percent_per_month"], invoice["interest_grace_days"]) == (
-        "1.5000",
+        "1.5",
         3,
     )
 

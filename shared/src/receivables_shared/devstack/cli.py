@@ -4,12 +4,14 @@ python -m receivables_shared.devstack run [--demo]         # what `make run` / `
 python -m receivables_shared.devstack api-key create --name erp --scopes read,write
 python -m receivables_shared.devstack api-key revoke rk_1a2b3c4d
 python -m receivables_shared.devstack reset                # what `make reset` does
+python -m receivables_shared.devstack webhook send --amount 120.00 --invoice INV-2026-000001
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +29,8 @@ app = typer.Typer(
 )
 api_key = typer.Typer(no_args_is_help=True, help="API keys on the platform `make run` started.")
 app.add_typer(api_key, name="api-key")
+webhook = typer.Typer(no_args_is_help=True, help="Payment webhooks to the running platform.")
+app.add_typer(webhook, name="webhook")
 err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 VarDir = Annotated[Path, typer.Option(help="The stack's files: logs, keys, state, PostgreSQL.")]
@@ -132,3 +136,49 @@ def reset(var_dir: VarDir = Path("var")) -> None:
         raise typer.Exit(1)
     shutil.rmtree(var_dir, ignore_errors=True)
     err.print(f"removed {var_dir}/")
+
+
+@webhook.command("send")
+def send(
+    amount: Annotated[str, typer.Option(help="Decimal string, e.g. 120.00.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217.")] = "EUR",
+    invoice: Annotated[
+        list[str] | None, typer.Option("--invoice", help="An invoice number it pays (repeatable).")
+    ] = None,
+    customer: Annotated[str | None, typer.Option(help="The customer's external id.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Remittance text or RF reference.")] = None,
+    received_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if left out.")] = None,
+    source: Annotated[str, typer.Option(help="A Standard Webhooks source.")] = "bank-standard",
+    var_dir: VarDir = Path("var"),
+) -> None:
+    """Post one signed Standard Webhooks payment to invoicing; print the answer."""
+    from receivables_shared.devstack.webhooks import (
+        SOURCES_FILE,
+        payment_payload,
+        send_webhook,
+        source_secret,
+    )
+
+    state = running_stack(var_dir)
+    if state is None or "invoicing" not in state.services:
+        err.print(f"no `make run` is running from {var_dir}/ (start it first)")
+        raise typer.Exit(1)
+    try:
+        secret = source_secret(var_dir / SOURCES_FILE, source)
+        day = date.fromisoformat(received_on) if received_on else date.today()
+    except (OSError, ValueError) as error:
+        err.print(str(error))
+        raise typer.Exit(2) from error
+    payload = payment_payload(
+        amount=amount,
+        currency=currency,
+        received_on=day,
+        reference=reference,
+        customer_external_id=customer,
+        invoice_numbers=invoice,
+    )
+    response = send_webhook(state.services["invoicing"].api_url, source, secret, payload)
+    err.print(f"{response.status_code} from {response.request.url}")
+    print(response.text)
+    if response.status_code != 202:
+        raise typer.Exit(1)

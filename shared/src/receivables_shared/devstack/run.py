@@ -45,6 +45,7 @@ from receivables_shared.devstack.state import (
     running_stack,
     write_state,
 )
+from receivables_shared.devstack.webhooks import dev_webhook_sources
 from receivables_shared.kafka import ensure_topics
 from receivables_shared.services_registry import SERVICES, ServiceEntry, service_named
 from receivables_shared.settings import PlatformEnvironment
@@ -202,6 +203,7 @@ class Launcher:
                 env[f"{entry.env_prefix}KAFKA_ENABLE_IDEMPOTENCE"] = "false"
             if entry.name == "invoicing":
                 env.update(self._credit_policy_client_env(key))
+                env.update(self._webhook_sources_env())
             log_path = options.logs_dir / f"{entry.name}.log"
             start = partial(
                 start_service,
@@ -227,6 +229,14 @@ class Launcher:
             "INVOICING_CREDIT_POLICY_API_KEY": key,
         }
         return {name: value for name, value in wanted.items() if name not in os.environ}
+
+    def _webhook_sources_env(self) -> dict[str, str]:
+        """One payment webhook source per signature scheme, secrets in var/ (docs/webhooks.md)."""
+        if "INVOICING_WEBHOOK_SOURCES" in os.environ:
+            return {}
+        path = dev_webhook_sources(self.options.var_dir)
+        say(f"payment webhook sources and their secrets: {path}")
+        return {"INVOICING_WEBHOOK_SOURCES": str(path)}
 
     def _write_state(self, bootstrap: str, *, ready: bool) -> None:
         services = {}

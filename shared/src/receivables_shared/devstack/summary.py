@@ -30,3 +30,7 @@ def print_ready(
     out.print(f"broker   {bootstrap}")
     out.print(f"API key  {key}   (Authorization: Bearer <key>; kept in {options.var_dir}/)")
     out.print("more keys: .venv/bin/python -m receivables_shared.devstack api-key create --help")
+    sources = options.var_dir / "webhook-sources.json"
+    if sources.exists():
+        out.print(f"webhooks secrets in {sources}; send a signed payment:")
+        out.print("  .venv/bin/python -m receivables_shared.devstack webhook send --amount 120.00")

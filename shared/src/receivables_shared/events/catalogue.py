@@ -96,6 +96,10 @@ class CustomerTermsChanged(Event):
     dunning_policy: str | None
     #: Put first by collections; large orders referred to a person (requirements 6, 7).
     special_control: bool
+    # Added after v1 was published, so optional (None: the producer did not say).
+    #: What the signed contract reserves: "late_interest", "penalties", "suspend_service",
+    #: "disable_equipment_remotely"; an action relying on one needs it (requirements 9, 29).
+    contract_clauses: tuple[str, ...] | None = None
 
 
 class CreditHoldPlaced(Event):

@@ -16,7 +16,9 @@ from receivables_shared.db.engine import SessionMaker
 
 #: Paths anyone may call: probes, scrapes and the API description.
 PUBLIC_PATHS = frozenset({"/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-PUBLIC_PREFIXES = ("/health/",)
+#: Payment webhooks carry no API key: the sender signs the body instead (invoicing/webhooks).
+WEBHOOK_PREFIX = "/v1/webhooks/payments/"
+PUBLIC_PREFIXES = ("/health/", WEBHOOK_PREFIX)
 
 #: Where the middleware leaves the authenticated key: `request.state.api_key`.
 STATE_KEY = "api_key"

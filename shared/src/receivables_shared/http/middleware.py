@@ -12,6 +12,7 @@ Per request, in this order:
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -50,6 +51,17 @@ log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = b"x-request-id"
 MAX_REQUEST_ID_LENGTH = 200
+#: Visible ASCII, inner spaces allowed: what can be echoed as a header value and logged as is.
+_ECHOABLE = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
+
+
+def _usable_request_id(incoming: bytes | None) -> str:
+    """The caller's id, cut to length, when it can be echoed back; else a new one."""
+    if incoming:
+        candidate = incoming[:MAX_REQUEST_ID_LENGTH].decode("latin-1").strip()
+        if _ECHOABLE.fullmatch(candidate):
+            return candidate
+    return str(uuid.uuid4())
 
 
 class RequestContextMiddleware:
@@ -63,12 +75,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER)
-        request_id = (
-            incoming.decode(errors="replace")[:MAX_REQUEST_ID_LENGTH]
-            if incoming
-            else str(uuid.uuid4())
-        )
+        request_id = _usable_request_id(dict(scope["headers"]).get(REQUEST_ID_HEADER))
         token = correlation_id.set(request_id)
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before it answers

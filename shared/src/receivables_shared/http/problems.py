@@ -259,6 +259,10 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
+#: For routes that read their body themselves (a signed webhook): the same rule.
+is_json_content_type = _is_json
+
+
 def _invalid_json(request: Request, error: Mapping[str, Any], document: object) -> JSONResponse:
     position = error["loc"][1] if len(error["loc"]) > 1 else 0
     text = document if isinstance(document, str) else ""

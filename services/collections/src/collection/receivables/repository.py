@@ -5,7 +5,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from collection.receivables.models import Receivable
+from collection.receivables.models import Receivable, ReceivableMovement
+from receivables_shared.db.open_amount_projection import OpenAmountProjection
 from receivables_shared.pagination import Keyset, PageRequest
 
 # Soonest due first, as collectors work; the invoice id makes the key unique whatever the numbers.
@@ -14,13 +15,14 @@ RECEIVABLE_ORDER = Keyset(
 )
 
 
+def projection(session: AsyncSession) -> OpenAmountProjection:
+    """The receivables and their movements, kept from invoicing's events (SQL in shared/)."""
+    return OpenAmountProjection(session, Receivable, ReceivableMovement)
+
+
 class ReceivableRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    def add(self, receivable: Receivable) -> None:
-        # No flush: the consumer's unit of work flushes a whole batch in one INSERT.
-        self.session.add(receivable)
 
     async def page_for_customer(
         self, customer_id: uuid.UUID, page: PageRequest

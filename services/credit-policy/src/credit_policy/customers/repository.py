@@ -3,12 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.customers.models import Customer
 from credit_policy.customers.schemas import CustomerFilters
+from credit_policy.holds.models import CreditHold
+from credit_policy.terms.models import CustomerCredit
 from receivables_shared.pagination import Keyset, PageRequest
 
 # Creation order; the id breaks ties between customers created in one transaction.
@@ -19,6 +21,15 @@ def _filtered(statement: Select[Any], filters: CustomerFilters) -> Select[Any]:
     """Every filter is one more WHERE on the same keyset query, so paging works unchanged."""
     if filters.segment is not None:
         statement = statement.where(Customer.segment == filters.segment)
+    if filters.risk_class is not None:
+        statement = statement.join(CustomerCredit, CustomerCredit.customer_id == Customer.id).where(
+            CustomerCredit.risk_class_key == filters.risk_class
+        )
+    if filters.on_hold is not None:
+        active_hold = exists().where(
+            CreditHold.customer_id == Customer.id, CreditHold.released_on.is_(None)
+        )
+        statement = statement.where(active_hold if filters.on_hold else ~active_hold)
     return statement
 
 

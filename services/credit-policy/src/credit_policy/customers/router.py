@@ -24,6 +24,7 @@ from credit_policy.dependencies import (
     SettingsDep,
     WriteKeyDep,
 )
+from credit_policy.terms.schemas import ClassKey
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -76,9 +77,15 @@ async def list_customers(
     _: ReadKeyDep,
     page: PageRequestDep,
     segment: Annotated[Label | None, Query(description="Only customers of this segment.")] = None,
+    risk_class: Annotated[
+        ClassKey | None, Query(description="Only customers of this risk class.")
+    ] = None,
+    on_hold: Annotated[
+        bool | None, Query(description="Only customers with (true) or without (false) a hold.")
+    ] = None,
 ) -> CustomerPage:
     customers, next_cursor = await service.list_customers(
-        session, page, CustomerFilters(segment=segment)
+        session, page, CustomerFilters(segment=segment, risk_class=risk_class, on_hold=on_hold)
     )
     items = [CustomerRead.model_validate(c) for c in customers]
     return CustomerPage(items=items, next_cursor=next_cursor)

@@ -96,6 +96,9 @@ class CustomerPage(Page[CustomerRead]):
 class CustomerFilters:
     """What GET /v1/customers may be narrowed by; every filter set must hold (AND).
 
-    Risk class, credit hold and review date join here when credit-policy has them."""
+    Review date joins here when credit-policy has it."""
 
     segment: str | None = None
+    risk_class: str | None = None
+    #: True: customers with an active credit hold; False: those without.
+    on_hold: bool | None = None

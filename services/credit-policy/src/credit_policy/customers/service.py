@@ -20,6 +20,7 @@ from credit_policy.customers.schemas import (
     CustomerFilters,
 )
 from credit_policy.customers.tax_ids import tax_id_problem
+from credit_policy.terms.effective import open_credit_account
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField, NotFound
 from receivables_shared.outbox import record_event
@@ -101,6 +102,7 @@ async def create_customer(
         raise InvalidField("external_id", f"a customer with {data.external_id!r} exists")
     customer = await repository.add(Customer(external_id=data.external_id, **values))
     record_event(session, customer_created(customer), clock=clock)
+    open_credit_account(session, clock, customer.id, customer.currency)
     return customer
 
 
@@ -121,6 +123,7 @@ async def put_customer(
         created = await repository.add_if_absent(external_id, values)
         if created is not None:
             record_event(session, customer_created(created), clock=clock)
+            open_credit_account(session, clock, created.id, created.currency)
             return created, True
         # A concurrent PUT created it first: apply ours to it as an update.
         customer = await repository.get_by_external_id(external_id, for_update=True)

@@ -27,3 +27,8 @@ class KnownCustomer(Base):
     registered_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+    @property
+    def legal_name(self) -> str:
+        """The name credit-policy registered is the legal name (as printed on invoices)."""
+        return self.name

@@ -1,5 +1,6 @@
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from invoicing.invoices.models import DueDateExtension, Invoice
 from invoicing.invoices.pricing import round_to_currency
@@ -10,7 +11,8 @@ def _money(invoice: Invoice, amount: Decimal) -> Decimal:
     return round_to_currency(amount, invoice.currency)
 
 
-def invoice_issued(invoice: Invoice, line_count: int) -> InvoiceIssued:
+def invoice_issued(invoice: Invoice, line_count: int, zone: ZoneInfo) -> InvoiceIssued:
+    """`zone`: the seller's (business) time zone, whose date completed_on is."""
     return InvoiceIssued(
         customer_id=invoice.customer_id,
         invoice_id=invoice.id,
@@ -24,7 +26,7 @@ def invoice_issued(invoice: Invoice, line_count: int) -> InvoiceIssued:
         net_total=_money(invoice, invoice.net_total),
         tax_total=_money(invoice, invoice.tax_total),
         line_count=line_count,
-        completed_on=invoice.completed_at.date() if invoice.completed_at else None,
+        completed_on=invoice.completed_at.astimezone(zone).date() if invoice.completed_at else None,
         discount_until=invoice.discount_until,
         discount_amount=(
             _money(invoice, invoice.discount_amount)

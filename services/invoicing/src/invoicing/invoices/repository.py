@@ -46,12 +46,26 @@ class InvoiceRepository:
         await self.session.flush()
         return invoice
 
-    async def get(self, invoice_id: uuid.UUID) -> Invoice | None:
-        return await self.session.scalar(
+    async def get(self, invoice_id: uuid.UUID, *, for_update: bool = False) -> Invoice | None:
+        """The invoice with its lines, read afresh; `for_update` locks its row until the
+        transaction ends (the ledger's lock: changes to one invoice are serialised)."""
+        statement = (
             select(Invoice)
             .where(Invoice.id == invoice_id)
             .options(selectinload(Invoice.lines))
             .execution_options(populate_existing=True)
+        )
+        if for_update:
+            statement = statement.with_for_update(of=Invoice)
+        return await self.session.scalar(statement)
+
+    async def by_reference(self, reference: str) -> Invoice | None:
+        """The invoice whose RF reference or number this is (as found in remittance text by
+        invoicing.invoices.references.find_references)."""
+        return await self.session.scalar(
+            select(Invoice).where(
+                (Invoice.rf_reference == reference) | (Invoice.number == reference)
+            )
         )
 
     async def page(

@@ -3,6 +3,7 @@ due-date extensions and cancellation. Open amounts change only through invoicing
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -170,14 +171,16 @@ async def issue_invoice(
         business_date=issue_date,
         source_id=invoice.id,
     )
-    record_event(session, invoice_issued(invoice, len(lines)), clock=clock)
+    record_event(session, invoice_issued(invoice, len(lines), settings.business_zone), clock=clock)
     # The customer's credit balance (earlier overpayments) pays the new invoice at once.
     await consume_credit(session, clock, invoice)
     return invoice
 
 
-async def get_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-    invoice = await InvoiceRepository(session).get(invoice_id)
+async def get_invoice(
+    session: AsyncSession, invoice_id: uuid.UUID, *, for_update: bool = False
+) -> Invoice:
+    invoice = await InvoiceRepository(session).get(invoice_id, for_update=for_update)
     if invoice is None:
         raise NotFound("Invoice", invoice_id)
     return invoice
@@ -190,7 +193,7 @@ async def movements_of(session: AsyncSession, invoice: Invoice) -> Sequence[Invo
 async def list_invoices(
     session: AsyncSession, clock: Clock, filters: InvoiceFilters, page: PageRequest
 ) -> tuple[list[Invoice], str | None]:
-    filters = InvoiceFilters(**{**filters.__dict__, "today": clock.today()})
+    filters = dataclasses.replace(filters, today=clock.today())
     return await InvoiceRepository(session).page(filters, page)
 
 
@@ -208,8 +211,7 @@ async def issue_delays(
 async def extend_due_date(
     session: AsyncSession, clock: Clock, invoice_id: uuid.UUID, data: DueDateExtensionCreate
 ) -> Invoice:
-    invoice = await get_invoice(session, invoice_id)
-    await LedgerRepository(session).lock_invoice(invoice)
+    invoice = await get_invoice(session, invoice_id, for_update=True)
     business_date = data.business_date or clock.today()
     if invoice.state in (InvoiceState.PAID, InvoiceState.CANCELLED, InvoiceState.WRITTEN_OFF):
         raise ProblemError(409, f"invoice {invoice.number} is {invoice.state}: nothing is due")
@@ -236,8 +238,7 @@ async def extend_due_date(
 async def cancel_invoice(
     session: AsyncSession, clock: Clock, invoice_id: uuid.UUID, data: CancelRequest
 ) -> Invoice:
-    invoice = await get_invoice(session, invoice_id)
-    await LedgerRepository(session).lock_invoice(invoice)
+    invoice = await get_invoice(session, invoice_id, for_update=True)
     business_date = data.business_date or clock.today()
     if invoice.state == InvoiceState.CANCELLED:
         raise ProblemError(409, f"invoice {invoice.number} is already cancelled")

@@ -20,6 +20,7 @@ from receivables_shared.money import quantum
 
 SUMMARY_FIELDS = tuple(InvoiceSummary.model_fields)
 MONEY_FIELDS = ("net_total", "tax_total", "total", "open_amount", "discount_amount")
+PERCENT_FIELDS = ("early_payment_discount_percent", "late_interest_percent_per_month")
 
 
 def money(amount: Decimal, currency: str) -> Decimal:
@@ -27,7 +28,7 @@ def money(amount: Decimal, currency: str) -> Decimal:
 
 
 def _rate(rate: Decimal) -> Decimal:
-    # 21.00 -> 21, 5.50 -> 5.5: the rate as a person writes it.
+    # 21.00 -> 21, 5.50 -> 5.5, 1.5000 -> 1.5: a percentage as a person writes it.
     normalized = rate.normalize()
     return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
 
@@ -37,6 +38,8 @@ def invoice_summary(invoice: Invoice) -> InvoiceSummary:
     for name in MONEY_FIELDS:
         if values[name] is not None:
             values[name] = money(values[name], invoice.currency)
+    for name in PERCENT_FIELDS:
+        values[name] = _rate(values[name])
     return InvoiceSummary.model_validate(values)
 
 

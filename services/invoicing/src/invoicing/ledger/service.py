@@ -62,10 +62,16 @@ async def post_movement(
     source_id: uuid.UUID,
 ) -> InvoiceMovement:
     """Post one signed movement to the invoice, lock first; see the module docstring."""
+    kind = MovementKind(kind)  # a caller may pass the plain string ("payment")
     repository = LedgerRepository(session)
-    await repository.lock_invoice(invoice)  # refreshes invoice from the locked row
+    if kind == MovementKind.ISSUE:
+        # Posted in the transaction that inserted the invoice: no one else can see the row
+        # yet, so there is nothing to lock or to have been posted before.
+        await session.flush()
+    else:
+        await repository.lock_invoice(invoice)  # refreshes invoice from the locked row
     _check(invoice, kind, amount)
-    if await repository.movement_exists(invoice.id, kind, source_id):
+    if kind != MovementKind.ISSUE and await repository.movement_exists(invoice.id, kind, source_id):
         raise MovementAlreadyPosted(invoice.id, kind, source_id)
 
     open_amount = invoice.open_amount + amount
@@ -95,7 +101,7 @@ async def post_movement(
 
 def _check(invoice: Invoice, kind: MovementKind, amount: Decimal) -> None:
     if invoice.state == InvoiceState.CANCELLED:
-        raise ProblemError(409, f"invoice {invoice.number} is cancelled", field="invoice_id")
+        raise ProblemError(409, f"invoice {invoice.number} is cancelled: nothing moves on it")
     if amount == 0:
         raise InvalidField("amount", "must not be zero")
     if (amount > 0) != (kind in RAISING_KINDS):

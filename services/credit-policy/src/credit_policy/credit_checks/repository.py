@@ -1,0 +1,119 @@
+"""All SQL of credit checks and reservations."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
+from credit_policy.exposure.models import CustomerExposure
+from credit_policy.holds.models import CreditHold, Stop
+
+
+@dataclass(frozen=True)
+class Position:
+    """What one check reads: the customer's open receivables, active reservations and holds."""
+
+    open_amount: Decimal
+    reserved: Decimal
+    oldest_open_due_date: date | None
+    on_hold: bool
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.open_amount + self.reserved
+
+
+def _counting(customer_id: uuid.UUID, currency: str, now: datetime) -> list[object]:
+    # An expired reservation stops counting at its expires_at, before the job marks it.
+    return [
+        CreditReservation.customer_id == customer_id,
+        CreditReservation.currency == currency,
+        CreditReservation.status == ReservationStatus.ACTIVE,
+        CreditReservation.expires_at > now,
+    ]
+
+
+class CreditCheckRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def position(self, customer_id: uuid.UUID, currency: str, now: datetime) -> Position:
+        """One statement: open receivables, reservations still counting, any new-credit hold."""
+        reserved = (
+            select(func.coalesce(func.sum(CreditReservation.amount), 0))
+            .where(*_counting(customer_id, currency, now))  # type: ignore[arg-type]
+            .scalar_subquery()
+        )
+        summary = (CustomerExposure.customer_id == customer_id) & (
+            CustomerExposure.currency == currency
+        )
+        on_hold = exists().where(
+            CreditHold.customer_id == customer_id,
+            CreditHold.released_on.is_(None),
+            CreditHold.stops.contains([Stop.NEW_CREDIT.value]),
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    select(CustomerExposure.open_amount).where(summary).scalar_subquery(),
+                    reserved,
+                    select(CustomerExposure.oldest_open_due_date).where(summary).scalar_subquery(),
+                    on_hold,
+                )
+            )
+        ).one()
+        return Position(
+            open_amount=Decimal(row[0] or 0),
+            reserved=Decimal(row[1]),
+            oldest_open_due_date=row[2],
+            on_hold=bool(row[3]),
+        )
+
+    async def add(self, reservation: CreditReservation) -> CreditReservation:
+        self.session.add(reservation)
+        await self.session.flush()
+        return reservation
+
+    async def get(
+        self, reservation_id: uuid.UUID, *, for_update: bool = False
+    ) -> CreditReservation | None:
+        statement = select(CreditReservation).where(CreditReservation.id == reservation_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return await self.session.scalar(statement.execution_options(populate_existing=True))
+
+    async def consume(
+        self, customer_id: uuid.UUID, order_reference: str, now: datetime
+    ) -> list[uuid.UUID]:
+        ids = await self.session.scalars(
+            update(CreditReservation)
+            .where(
+                CreditReservation.customer_id == customer_id,
+                CreditReservation.order_reference == order_reference,
+                CreditReservation.status == ReservationStatus.ACTIVE,
+            )
+            .values(status=ReservationStatus.CONSUMED, ended_at=now)
+            .returning(CreditReservation.id)
+        )
+        return list(ids.all())
+
+    async def expire_due(self, now: datetime) -> int:
+        """One statement marks every reservation past its expires_at."""
+        ids = await self.session.scalars(
+            update(CreditReservation)
+            .where(
+                and_(
+                    CreditReservation.status == ReservationStatus.ACTIVE,
+                    CreditReservation.expires_at <= now,
+                )
+            )
+            .values(status=ReservationStatus.EXPIRED, ended_at=CreditReservation.expires_at)
+            .returning(CreditReservation.id)
+        )
+        return len(ids.all())

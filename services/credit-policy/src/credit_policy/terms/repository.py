@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Uuid, any_, cast, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from credit_policy.customers.models import Customer
+from credit_policy.risk_classes.models import RiskClass
+from credit_policy.terms.models import CustomerCredit
+
+
+@dataclass
+class CreditStanding:
+    """What the effective terms of one customer are computed from."""
+
+    currency: str
+    credit: CustomerCredit
+    risk_class: RiskClass | None
+
+
+class CreditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, credit: CustomerCredit) -> None:
+        self.session.add(credit)
+
+    async def standing(
+        self, customer_id: uuid.UUID, *, for_update: bool = False
+    ) -> CreditStanding | None:
+        """One statement: the customer's currency, credit row and class (None: no customer)."""
+        statement = (
+            select(Customer.currency, CustomerCredit, RiskClass)
+            .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
+            .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
+            .where(Customer.id == customer_id)
+        )
+        if for_update:
+            # Only the credit row: the class row is shared by many customers.
+            # populate_existing: a row read before the lock is refreshed to what was locked.
+            statement = statement.with_for_update(of=CustomerCredit).execution_options(
+                populate_existing=True
+            )
+        row = (await self.session.execute(statement)).one_or_none()
+        return None if row is None else CreditStanding(row[0], row[1], row[2])
+
+    async def standings(self, customer_ids: Sequence[uuid.UUID]) -> list[CreditStanding]:
+        statement = (
+            select(Customer.currency, CustomerCredit, RiskClass)
+            .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
+            .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
+            # One array parameter, not one per id: a class may have many thousand customers.
+            .where(Customer.id == any_(cast(literal(list(customer_ids)), ARRAY(Uuid))))
+            .order_by(Customer.id)
+            .execution_options(populate_existing=True)
+        )
+        rows = await self.session.execute(statement)
+        return [
+            CreditStanding(currency, credit, risk_class) for currency, credit, risk_class in rows
+        ]
+
+    async def lock(self, customer_id: uuid.UUID) -> CustomerCredit | None:
+        statement = (
+            select(CustomerCredit)
+            .where(CustomerCredit.customer_id == customer_id)
+            .with_for_update()
+        )
+        return await self.session.scalar(statement)
+
+    async def bump_versions_of_class(self, risk_class_key: str) -> list[uuid.UUID]:
+        """One UPDATE for every customer of the class; the ids whose terms went up a version."""
+        result = await self.session.execute(
+            update(CustomerCredit)
+            .where(CustomerCredit.risk_class_key == risk_class_key)
+            .values(terms_version=CustomerCredit.terms_version + 1)
+            .returning(CustomerCredit.customer_id)
+            .execution_options(synchronize_session="fetch")
+        )
+        return list(result.scalars())

@@ -1,0 +1,118 @@
+"""The worker loop: claim due deliveries, map, apply, and settle each as applied, parked or
+rejected. Run by the invoicing worker process as the periodic job `webhook-deliveries`.
+
+Safe on two replicas at once: a batch is claimed with FOR UPDATE SKIP LOCKED, so no delivery is
+offered to two appliers; the row is settled in the same transaction as the applier's writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.settings import Settings
+from invoicing.webhooks.adapters import PayloadRejected
+from invoicing.webhooks.applier import ApplyOutcome, PaymentApplier, payment_applier
+from invoicing.webhooks.models import DeliveryState, WebhookDelivery
+from invoicing.webhooks.repository import DeliveryRepository
+from invoicing.webhooks.service import read_payment
+from invoicing.webhooks.sources import WebhookSource, load_sources
+from receivables_shared.db.faults import is_transient
+from receivables_shared.jobs import JobContext, PeriodicJob
+from receivables_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+#: One round stops after this many batches, so the timer (and a stop) gets a word in.
+MAX_BATCHES_PER_ROUND = 50
+
+
+async def _settle(
+    session: AsyncSession,
+    delivery: WebhookDelivery,
+    sources: dict[str, WebhookSource],
+    applier: PaymentApplier,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    retry_after: timedelta,
+) -> None:
+    delivery.attempts += 1
+    delivery.updated_at = now
+    source = sources.get(delivery.source)
+    try:
+        if source is None:
+            raise PayloadRejected(f"source {delivery.source!r} is no longer configured")
+        payment = read_payment(source, delivery.body, zone)  # the adapter of today, on replay too
+    except PayloadRejected as error:
+        delivery.state, delivery.reason, delivery.next_attempt_at = (
+            DeliveryState.REJECTED,
+            error.reason,
+            None,
+        )
+        return
+    delivery.payment = payment.to_json()
+    try:
+        # A savepoint: a failing applier loses its own writes, not the batch's.
+        async with session.begin_nested():
+            outcome = await applier.apply(session, payment)
+    except Exception as error:
+        if is_transient(error):
+            raise  # the database is away: the whole batch is tried again later
+        log.exception("applying webhook delivery %s failed; parked", delivery.id)
+        outcome = ApplyOutcome.parked(f"applying failed: {type(error).__name__}")
+    if outcome.result == "applied":
+        delivery.state, delivery.reason, delivery.next_attempt_at = (
+            DeliveryState.APPLIED,
+            None,
+            None,
+        )
+    else:
+        delivery.state, delivery.reason = DeliveryState.PARKED, outcome.reason
+        delivery.next_attempt_at = now + retry_after
+
+
+async def apply_due_deliveries(context: JobContext, applier: PaymentApplier | None = None) -> int:
+    """One round: every delivery due now, batch by batch; returns how many were settled."""
+    settings = _invoicing(context.settings)
+    sources = load_sources(settings.webhook_sources)
+    batch_size = settings.webhook_apply_batch_size
+    retry_after = timedelta(seconds=settings.webhook_parked_retry_seconds)
+    applier = applier or payment_applier()
+    settled = 0
+    for _ in range(MAX_BATCHES_PER_ROUND):
+        now = context.clock.now()
+        async with context.sessionmaker() as session, session.begin():
+            batch = await DeliveryRepository(session).claim_due(now, batch_size)
+            for delivery in batch:
+                await _settle(
+                    session,
+                    delivery,
+                    sources,
+                    applier,
+                    now=now,
+                    zone=settings.business_zone,
+                    retry_after=retry_after,
+                )
+        settled += len(batch)
+        if len(batch) < batch_size:
+            break
+    return settled
+
+
+def _invoicing(settings: ServiceSettings) -> Settings:
+    if not isinstance(settings, Settings):
+        raise TypeError(f"the webhook job runs with invoicing's settings, not {type(settings)}")
+    return settings
+
+
+def _interval(settings: ServiceSettings) -> float:
+    return _invoicing(settings).webhook_apply_interval_seconds
+
+
+APPLY_DELIVERIES = PeriodicJob(
+    name="webhook-deliveries", run=apply_due_deliveries, interval_seconds=_interval
+)
