@@ -7,6 +7,10 @@ Measures, in one run on this machine, against a fresh invoicing database (real m
            ledger, allocation rows, events in the outbox), by several workers at once, each
            committing per batch like the webhook worker. A tenth are delivered twice (a sender's
            retry) and must be applied once; a tenth overpay (credit balance).
+  worker   the same payments as signed Standard Webhooks deliveries already stored in the inbox
+           (as the HTTP intake acknowledges them, bench/payment_ingest), applied by the webhook
+           worker's rounds (`apply_due_deliveries` with the AllocatingApplier, batches of 200
+           in one transaction, a savepoint each) until none is due: the time until all applied.
   raw      the baseline: the same invoice updates and movement inserts as plain asyncpg SQL
            (SELECT ... FOR UPDATE, UPDATE, INSERT per payment), over as many connections.
 At the end it counts: payments lost (not stored, or stored and not applied) and payments applied
@@ -36,11 +40,18 @@ from sqlalchemy.exc import DBAPIError
 from invoicing.definition import SERVICE as INVOICING
 from invoicing.payments.models import PaymentSource
 from invoicing.payments.service import IncomingPayment, receive_payment
-from receivables_shared.clock import ManualClock
+from invoicing.payments.webhook_applier import AllocatingApplier
+from invoicing.settings import Settings
+from invoicing.webhooks import service
+from invoicing.webhooks.signing import new_standard_secret, standard_headers
+from invoicing.webhooks.sources import load_sources
+from invoicing.webhooks.worker import apply_due_deliveries
+from receivables_shared.clock import ManualClock, SystemClock
 from receivables_shared.db.admin import drop_databases_with_prefix
 from receivables_shared.db.engine import create_engine, create_sessionmaker
 from receivables_shared.db.faults import is_transient
 from receivables_shared.devstack.postgres import local_postgres_url, start_embedded_postgres
+from receivables_shared.jobs import JobContext
 from receivables_shared.testing.service import TEST_START, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +153,9 @@ async def platform(url: str, payments: list[IncomingPayment], workers: int) -> R
     return Result("platform", len(payments), seconds, len(payments) / seconds, lost, double)
 
 
-async def count_faults(engine: object, payments: list[IncomingPayment]) -> tuple[int, int]:
+async def count_faults(
+    engine: object, payments: list[IncomingPayment], prefix: str = f"bench:{RUN}:%"
+) -> tuple[int, int]:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     assert isinstance(engine, AsyncEngine)
@@ -152,7 +165,7 @@ async def count_faults(engine: object, payments: list[IncomingPayment]) -> tuple
                 "SELECT count(*) FROM payments WHERE source_key LIKE :prefix"
                 " AND state IN ('applied', 'partially_applied', 'credit')"
             ),
-            {"prefix": f"bench:{RUN}:%"},
+            {"prefix": prefix},
         )
         # Applied twice: one payment posted more than once on an invoice, an invoice paid
         # beyond its total, or money applied + credited that differs from the payment.
@@ -170,9 +183,55 @@ async def count_faults(engine: object, payments: list[IncomingPayment]) -> tuple
                               WHERE a.payment_id = p.id), 0))
                 """
             ),
-            {"prefix": f"bench:{RUN}:%"},
+            {"prefix": prefix},
         )
     return len(payments) - int(stored or 0), int(twice or 0)
+
+
+async def worker_path(url: str, payments: list[IncomingPayment]) -> Result:
+    """Deliveries stored as the HTTP intake stores them, then applied by the worker's rounds."""
+    secret = new_standard_secret()
+    sources = json.dumps(
+        [{"name": "bench", "scheme": "standard", "secrets": [secret], "adapter": "standard"}]
+    )
+    settings = Settings(database_url=url, webhook_sources=sources)
+    source = load_sources(sources)["bench"]
+    engine = create_engine(url, pool_size=2)
+    sessions = create_sessionmaker(engine)
+    clock = SystemClock()
+    bodies = []
+    for k, payment in enumerate(payments):
+        body = json.dumps(
+            {
+                "type": "payment.received",
+                "data": {
+                    "payment_id": f"{RUN}-{k}",
+                    "amount": str(payment.amount),
+                    "currency": payment.currency,
+                    "received_on": payment.received_on.isoformat(),
+                    "payer_name": payment.payer_name,
+                    "invoice_numbers": [(payment.remittance_text or "").split()[-1]],
+                },
+            }
+        ).encode()
+        # A tenth delivered twice, as a sender's retry with the same webhook-id.
+        bodies += [(k, body)] * (2 if k % 10 == 9 else 1)
+    for start in range(0, len(bodies), 500):
+        async with sessions() as session, session.begin():
+            for k, body in bodies[start : start + 500]:
+                headers = standard_headers(secret, body, webhook_id=f"msg_{RUN}_{k}")
+                await service.receive_delivery(
+                    session, clock, source, body, headers, settings.business_zone
+                )
+    context = JobContext(sessionmaker=sessions, clock=clock, settings=settings)
+    applier = AllocatingApplier(clock)
+    started = time.perf_counter()
+    while await apply_due_deliveries(context, applier):
+        pass
+    seconds = time.perf_counter() - started
+    lost, double = await count_faults(engine, payments, f"webhook:bench:{RUN}-%")
+    await engine.dispose()
+    return Result("worker", len(payments), seconds, len(payments) / seconds, lost, double)
 
 
 async def raw(url: str, payments: list[IncomingPayment], workers: int) -> Result:
@@ -231,9 +290,10 @@ async def main() -> None:
     prefix = f"bench{RUN}_"
     try:
         platform_url = await fresh_database(INVOICING, server, f"{prefix}invoicing")
+        worker_url = await fresh_database(INVOICING, server, f"{prefix}worker")
         raw_url = await fresh_database(INVOICING, server, f"{prefix}raw")
         setup_seconds = {}
-        for url in (platform_url, raw_url):
+        for url in (platform_url, worker_url, raw_url):
             engine = create_engine(url, pool_size=1)
             started = time.perf_counter()
             async with engine.begin() as connection:
@@ -250,6 +310,7 @@ async def main() -> None:
         payments = payments_for(args.payments, args.invoices)
         results = [
             await platform(platform_url, payments, args.workers),
+            await worker_path(worker_url, payments),
             await raw(raw_url, payments, args.workers),
         ]
     finally:
