@@ -295,3 +295,21 @@ async def test_a_json_body_is_415_naming_the_content_type(client: httpx.AsyncCli
 
     assert response.status_code == 415
     assert error_fields(response) == ["Content-Type"]
+
+
+async def test_an_amount_finer_than_its_currency_rejects_the_file(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    first, _ = await two_invoices(client, session)
+    statement = camt053(
+        [camt_entry("E-1", "100.00", rf=first["rf_reference"]), camt_entry("E-2", "1.005")],
+        opening="0",
+        closing="101.005",
+    )
+
+    response = await client.post("/v1/bank-statements", content=statement, headers=XML)
+
+    assert response.status_code == 422
+    assert error_fields(response) == ["file"]
+    assert "1.005 EUR" in response.json()["errors"][0]["message"]
+    assert await count(session, Payment) == 0

@@ -32,6 +32,7 @@ from invoicing.payments.repository import PaymentRepository
 from invoicing.payments.service import IncomingPayment, receive_payment, reverse_entry
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField
+from receivables_shared.money import fits_minor_units, minor_units
 from receivables_shared.reference_codes import CURRENCIES
 
 
@@ -90,6 +91,14 @@ async def import_statement_file(
                 "(INVOICING_BANK_ACCOUNTS)",
             )
         accounts.append(account)
+        for entry in statement.entries:
+            known = entry.currency in CURRENCIES
+            if known and not fits_minor_units(entry.amount, entry.currency):
+                raise InvalidField(
+                    "file",
+                    f"{entry.raw_position}: {entry.amount} {entry.currency} has more "
+                    f"decimals than the currency's {minor_units(entry.currency)}",
+                )
     outcomes = [
         await _import(session, clock, statement, account)
         for statement, account in zip(parsed.statements, accounts, strict=True)
@@ -115,9 +124,10 @@ async def _import(
         if not entry.credit and (entry.reversal or entry.return_):
             await _reverse(session, clock, entry, account, key, on, outcome)
         elif entry.credit and not entry.reversal and not entry.return_:
-            if entry.currency not in CURRENCIES:
+            if entry.currency not in CURRENCIES or entry.amount <= 0:
                 outcome.notes.append(
-                    f"{entry.raw_position}: currency {entry.currency} is not in use; skipped"
+                    f"{entry.raw_position}: {entry.amount} {entry.currency} is not a payment "
+                    "we can record (currency not in use, or no amount); skipped"
                 )
                 continue
             _, created = await receive_payment(session, clock, _incoming(entry, key, on))
