@@ -199,11 +199,11 @@ async def test_webhook_send_posts_a_signed_payment_that_the_worker_parks(
     url = stack.database_url("invoicing")
 
     async def parked() -> object:
-        # Until allocation exists the default applier parks every payment, losing none.
+        # Allocation parks a payment for an invoice not issued yet, losing none.
         return await scalar(
             url,
-            "SELECT count(*) FROM webhook_deliveries"
-            " WHERE state = 'parked' AND reason = 'allocation not available'",
+            "SELECT count(*) FROM webhook_deliveries WHERE state = 'parked'"
+            " AND reason LIKE 'the invoices it names are not known yet%'",
         )
 
     assert await eventually(parked) == 1

@@ -6,6 +6,9 @@ from invoicing.documents.router import router as documents_router
 from invoicing.invoices.router import router as invoices_router
 from invoicing.ledger import models as _ledger_models  # noqa: F401 (tables)
 from invoicing.numbering import models as _numbering_models  # noqa: F401 (tables)
+from invoicing.payments import webhook_applier as _webhook_applier  # noqa: F401 (registers it)
+from invoicing.payments.router import router as payments_router
+from invoicing.payments.statements_router import router as bank_statements_router
 from invoicing.settings import Settings
 from invoicing.statements.router import router as statements_router
 from invoicing.terms.consumers import on_customer_terms_changed
@@ -34,6 +37,8 @@ SERVICE = ServiceDefinition(
         documents_router,
         statements_router,
         webhooks_router,
+        payments_router,
+        bank_statements_router,
     ],
     handlers={
         CustomerCreated: on_customer_created,

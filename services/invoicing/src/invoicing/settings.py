@@ -71,6 +71,20 @@ class Settings(ServiceSettings):
     default_payment_term_days: int = Field(default=30, ge=0, le=365)
     default_business_day_rule: Literal["none", "next_business_day"] = "next_business_day"
 
+    # Payments (docs/payments.md): statements of other accounts are refused.
+    bank_accounts: str = Field(
+        default="",
+        description="Our bank accounts (IBANs, or the ids banks give), comma-separated.",
+    )
+
+    @property
+    def known_bank_accounts(self) -> frozenset[str]:
+        return frozenset(
+            account.replace(" ", "").upper()
+            for account in self.bank_accounts.split(",")
+            if account.strip()
+        )
+
     @property
     def allowed_tax_rates(self) -> frozenset[Decimal]:
         return frozenset(

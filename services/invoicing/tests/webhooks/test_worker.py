@@ -94,12 +94,13 @@ async def states(context: JobContext) -> dict[str, tuple[str, str | None, int]]:
     return {row.event_id: (row.state, row.reason, row.attempts) for row in rows}
 
 
-async def test_the_default_applier_parks_every_delivery_so_none_is_lost(
+async def test_park_everything_parks_every_delivery_so_none_is_lost(
     context: JobContext,
 ) -> None:
+    # Allocation registers its own applier (tests/payments/test_webhook_allocation.py).
     await receive(context, "msg_1", ["INV-1"])
 
-    assert await apply_due_deliveries(context) == 1
+    assert await apply_due_deliveries(context, ParkEverything()) == 1
 
     assert await states(context) == {"msg_1": ("parked", ParkEverything.REASON, 1)}
 

@@ -26,6 +26,7 @@ from invoicing.ledger.models import InvoiceMovement, MovementKind
 from invoicing.ledger.repository import LedgerRepository
 from invoicing.ledger.service import post_movement
 from invoicing.numbering.repository import format_number, next_number
+from invoicing.payments.allocation import consume_credit
 from invoicing.settings import Settings
 from invoicing.terms.repository import CustomerTermsRepository
 from receivables_shared.clock import Clock
@@ -171,6 +172,8 @@ async def issue_invoice(
         source_id=invoice.id,
     )
     record_event(session, invoice_issued(invoice, len(lines), settings.business_zone), clock=clock)
+    # The customer's credit balance (earlier overpayments) pays the new invoice at once.
+    await consume_credit(session, clock, invoice)
     return invoice
 
 

@@ -1,0 +1,328 @@
+"""bench/payment_allocation: time until every payment is applied, with 1,000,000 open invoices.
+
+Measures, in one run on this machine, against a fresh invoicing database (real migrations):
+  setup    1,000,000 open invoices of 100,000 customers, inserted with set-based SQL.
+  platform the payments as the intakes hand them over (`receive_payment`: store once by its
+           source key, match the invoice number in the remittance text, lock, post through the
+           ledger, allocation rows, events in the outbox), by several workers at once, each
+           committing per batch like the webhook worker. A tenth are delivered twice (a sender's
+           retry) and must be applied once; a tenth overpay (credit balance).
+  worker   the same payments as signed Standard Webhooks deliveries already stored in the inbox
+           (as the HTTP intake acknowledges them, bench/payment_ingest), applied by the webhook
+           worker's rounds (`apply_due_deliveries` with the AllocatingApplier, batches of 200
+           in one transaction, a savepoint each) until none is due: the time until all applied.
+  raw      the baseline: the same invoice updates and movement inserts as plain asyncpg SQL
+           (SELECT ... FOR UPDATE, UPDATE, INSERT per payment), over as many connections.
+At the end it counts: payments lost (not stored, or stored and not applied) and payments applied
+twice (an invoice paid more than once by one payment, or more than its total).
+
+    .venv/bin/python bench/payment_allocation.py [--invoices 1000000] [--payments 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from invoicing.definition import SERVICE as INVOICING
+from invoicing.payments.models import PaymentSource
+from invoicing.payments.service import IncomingPayment, receive_payment
+from invoicing.payments.webhook_applier import AllocatingApplier
+from invoicing.settings import Settings
+from invoicing.webhooks import service
+from invoicing.webhooks.signing import new_standard_secret, standard_headers
+from invoicing.webhooks.sources import load_sources
+from invoicing.webhooks.worker import apply_due_deliveries
+from receivables_shared.clock import ManualClock, SystemClock
+from receivables_shared.db.admin import drop_databases_with_prefix
+from receivables_shared.db.engine import create_engine, create_sessionmaker
+from receivables_shared.db.faults import is_transient
+from receivables_shared.devstack.postgres import local_postgres_url, start_embedded_postgres
+from receivables_shared.jobs import JobContext
+from receivables_shared.testing.service import TEST_START, fresh_database
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = uuid.uuid4().hex[:8]
+CUSTOMERS_PER_10_INVOICES = 10
+#: Payments per transaction. Above 1, two batches can lock two customers' invoices in opposite
+#: orders: PostgreSQL then aborts one (deadlock, a transient fault) and the batch is retried.
+BATCH = 1
+
+
+@dataclass
+class Result:
+    path: str
+    payments: int
+    seconds: float
+    per_second: float
+    lost: int
+    double_applied: int
+
+
+INSERT_CUSTOMERS = """
+INSERT INTO known_customers (id, name, language, currency, country)
+SELECT md5('c' || c)::uuid, 'Customer ' || c, 'lv', 'EUR', 'LV'
+FROM generate_series(0, :customers - 1) AS c
+"""
+
+# Invoice n belongs to customer n % customers; totals 100.00 to 999.00; due dates spread
+# over a year so oldest-due-first has something to order.
+INSERT_INVOICES = """
+INSERT INTO invoices (
+    id, number, series, customer_id, currency, net_total, tax_total, total, open_amount,
+    paid_amount, state, issue_date, due_date, original_due_date, issued_at, issuing_system,
+    rf_reference, payment_term_days, terms_source, business_day_rule
+)
+SELECT md5('i' || n)::uuid,
+       'INV-' || (2025 + n / 1000000) || '-' || lpad((n % 1000000)::text, 6, '0'),
+       'INV', md5('c' || (n % :customers))::uuid, 'EUR',
+       100 + n % 900, 0, 100 + n % 900, 100 + n % 900, 0, 'issued',
+       date '2026-01-01' + (n % 365) / 2, date '2026-01-01' + (n % 365) / 2 + 30,
+       date '2026-01-01' + (n % 365) / 2 + 30, now(), 'bench',
+       'RFBENCH' || n, 30, 'defaults', 'none'
+FROM generate_series(0, :invoices - 1) AS n
+"""
+
+
+def invoice_number(n: int) -> str:
+    return f"INV-{2025 + n // 1_000_000}-{n % 1_000_000:06d}"
+
+
+def payments_for(count: int, invoices: int) -> list[IncomingPayment]:
+    """Distinct invoices, each paid once: 8 in 10 exactly, 1 in 10 half, 1 in 10 with 50 more."""
+    chosen = random.Random(7).sample(range(invoices), count)
+    payments = []
+    for k, n in enumerate(chosen):
+        total = Decimal(100 + n % 900)
+        amount = total / 2 if k % 10 == 3 else total + 50 if k % 10 == 7 else total
+        payments.append(
+            IncomingPayment(
+                source=PaymentSource.WEBHOOK,
+                source_key=f"bench:{RUN}:{k}",
+                amount=amount,
+                currency="EUR",
+                received_on=date(2026, 3, 2),
+                remittance_text=f"Payment of invoice {invoice_number(n)}",
+                payer_name=f"Customer {n % (invoices // CUSTOMERS_PER_10_INVOICES)}",
+            )
+        )
+    return payments
+
+
+async def platform(url: str, payments: list[IncomingPayment], workers: int) -> Result:
+    engine = create_engine(url, pool_size=workers)
+    sessions = create_sessionmaker(engine)
+    clock = ManualClock(TEST_START)
+    # A tenth delivered twice: the retry comes right after the original.
+    deliveries = [p for k, p in enumerate(payments) for _ in range(2 if k % 10 == 9 else 1)]
+    queue: asyncio.Queue[list[IncomingPayment]] = asyncio.Queue()
+    for start in range(0, len(deliveries), BATCH):
+        queue.put_nowait(deliveries[start : start + BATCH])
+
+    async def worker() -> None:
+        while not queue.empty():
+            batch = queue.get_nowait()
+            for _ in range(10):
+                try:
+                    async with sessions() as session, session.begin():
+                        for payment in batch:
+                            await receive_payment(session, clock, payment)
+                    break
+                except DBAPIError as error:
+                    if not is_transient(error):
+                        raise
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    seconds = time.perf_counter() - started
+    lost, double = await count_faults(engine, payments)
+    await engine.dispose()
+    return Result("platform", len(payments), seconds, len(payments) / seconds, lost, double)
+
+
+async def count_faults(
+    engine: object, payments: list[IncomingPayment], prefix: str = f"bench:{RUN}:%"
+) -> tuple[int, int]:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    assert isinstance(engine, AsyncEngine)
+    async with engine.connect() as connection:
+        stored = await connection.scalar(
+            text(
+                "SELECT count(*) FROM payments WHERE source_key LIKE :prefix"
+                " AND state IN ('applied', 'partially_applied', 'credit')"
+            ),
+            {"prefix": prefix},
+        )
+        # Applied twice: one payment posted more than once on an invoice, an invoice paid
+        # beyond its total, or money applied + credited that differs from the payment.
+        twice = await connection.scalar(
+            text(
+                """
+                SELECT (SELECT count(*) FROM (
+                          SELECT invoice_id, source_id FROM invoice_movements
+                          WHERE kind = 'payment' GROUP BY 1, 2 HAVING count(*) > 1) d)
+                     + (SELECT count(*) FROM invoices WHERE open_amount < 0
+                          OR total - open_amount > total)
+                     + (SELECT count(*) FROM payments p WHERE p.source_key LIKE :prefix
+                          AND p.amount <> p.unapplied_amount + coalesce((
+                              SELECT sum(a.amount) FROM payment_allocations a
+                              WHERE a.payment_id = p.id), 0))
+                """
+            ),
+            {"prefix": prefix},
+        )
+    return len(payments) - int(stored or 0), int(twice or 0)
+
+
+async def worker_path(url: str, payments: list[IncomingPayment]) -> Result:
+    """Deliveries stored as the HTTP intake stores them, then applied by the worker's rounds."""
+    secret = new_standard_secret()
+    sources = json.dumps(
+        [{"name": "bench", "scheme": "standard", "secrets": [secret], "adapter": "standard"}]
+    )
+    settings = Settings(database_url=url, webhook_sources=sources)
+    source = load_sources(sources)["bench"]
+    engine = create_engine(url, pool_size=2)
+    sessions = create_sessionmaker(engine)
+    clock = SystemClock()
+    bodies = []
+    for k, payment in enumerate(payments):
+        body = json.dumps(
+            {
+                "type": "payment.received",
+                "data": {
+                    "payment_id": f"{RUN}-{k}",
+                    "amount": str(payment.amount),
+                    "currency": payment.currency,
+                    "received_on": payment.received_on.isoformat(),
+                    "payer_name": payment.payer_name,
+                    "invoice_numbers": [(payment.remittance_text or "").split()[-1]],
+                },
+            }
+        ).encode()
+        # A tenth delivered twice, as a sender's retry with the same webhook-id.
+        bodies += [(k, body)] * (2 if k % 10 == 9 else 1)
+    for start in range(0, len(bodies), 500):
+        async with sessions() as session, session.begin():
+            for k, body in bodies[start : start + 500]:
+                headers = standard_headers(secret, body, webhook_id=f"msg_{RUN}_{k}")
+                await service.receive_delivery(
+                    session, clock, source, body, headers, settings.business_zone
+                )
+    context = JobContext(sessionmaker=sessions, clock=clock, settings=settings)
+    applier = AllocatingApplier(clock)
+    started = time.perf_counter()
+    while await apply_due_deliveries(context, applier):
+        pass
+    seconds = time.perf_counter() - started
+    lost, double = await count_faults(engine, payments, f"webhook:bench:{RUN}-%")
+    await engine.dispose()
+    return Result("worker", len(payments), seconds, len(payments) / seconds, lost, double)
+
+
+async def raw(url: str, payments: list[IncomingPayment], workers: int) -> Result:
+    """The same invoice updates and movement inserts, as plain SQL, nothing else."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = await asyncpg.create_pool(dsn, min_size=workers, max_size=workers)
+    queue: asyncio.Queue[IncomingPayment] = asyncio.Queue()
+    for payment in payments:
+        queue.put_nowait(payment)
+
+    async def worker() -> None:
+        async with pool.acquire() as connection:
+            while not queue.empty():
+                payment = queue.get_nowait()
+                numbers = (payment.remittance_text or "").split()[-1]
+                async with connection.transaction():
+                    row = await connection.fetchrow(
+                        "SELECT id, customer_id, open_amount FROM invoices WHERE number = $1"
+                        " FOR UPDATE",
+                        numbers,
+                    )
+                    applied = min(row["open_amount"], payment.amount)
+                    await connection.execute(
+                        "UPDATE invoices SET open_amount = open_amount - $2,"
+                        " paid_amount = paid_amount + $2 WHERE id = $1",
+                        row["id"],
+                        applied,
+                    )
+                    await connection.execute(
+                        "INSERT INTO invoice_movements (id, invoice_id, customer_id, currency,"
+                        " kind, amount, open_amount_after, business_date, source_id)"
+                        " VALUES ($1, $2, $3, 'EUR', 'raw', $4, $5, $6, $7)",
+                        uuid.uuid4(),
+                        row["id"],
+                        row["customer_id"],
+                        -applied,
+                        row["open_amount"] - applied,
+                        payment.received_on,
+                        uuid.uuid4(),
+                    )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    seconds = time.perf_counter() - started
+    await pool.close()
+    return Result("raw", len(payments), seconds, len(payments) / seconds, 0, 0)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--payments", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    server = local_postgres_url() or start_embedded_postgres(ROOT / "var" / "bench-postgres")
+    prefix = f"bench{RUN}_"
+    try:
+        platform_url = await fresh_database(INVOICING, server, f"{prefix}invoicing")
+        worker_url = await fresh_database(INVOICING, server, f"{prefix}worker")
+        raw_url = await fresh_database(INVOICING, server, f"{prefix}raw")
+        setup_seconds = {}
+        for url in (platform_url, worker_url, raw_url):
+            engine = create_engine(url, pool_size=1)
+            started = time.perf_counter()
+            async with engine.begin() as connection:
+                customers = args.invoices // CUSTOMERS_PER_10_INVOICES
+                await connection.execute(text(INSERT_CUSTOMERS), {"customers": customers})
+                await connection.execute(
+                    text(INSERT_INVOICES), {"customers": customers, "invoices": args.invoices}
+                )
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM ANALYZE invoices"))
+            setup_seconds[url] = round(time.perf_counter() - started, 1)
+            await engine.dispose()
+        payments = payments_for(args.payments, args.invoices)
+        results = [
+            await platform(platform_url, payments, args.workers),
+            await worker_path(worker_url, payments),
+            await raw(raw_url, payments, args.workers),
+        ]
+    finally:
+        await drop_databases_with_prefix(server, prefix)
+    report = {
+        "open_invoices": args.invoices,
+        "setup_seconds": list(setup_seconds.values()),
+        "workers": args.workers,
+        "results": [asdict(result) for result in results],
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
