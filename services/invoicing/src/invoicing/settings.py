@@ -71,19 +71,21 @@ class Settings(ServiceSettings):
     default_payment_term_days: int = Field(default=30, ge=0, le=365)
     default_business_day_rule: Literal["none", "next_business_day"] = "next_business_day"
 
-    # Payments (docs/payments.md): statements of other accounts are refused.
+    # Payments (docs/payments.md): statements of other accounts are refused. The seller's own
+    # accounts (printed on invoices) are always ours; this names any others.
     bank_accounts: str = Field(
         default="",
-        description="Our bank accounts (IBANs, or the ids banks give), comma-separated.",
+        description=(
+            "More of our bank accounts (IBANs, or the ids banks give), comma-separated, besides"
+            " the seller's accounts."
+        ),
     )
 
     @property
     def known_bank_accounts(self) -> frozenset[str]:
-        return frozenset(
-            account.replace(" ", "").upper()
-            for account in self.bank_accounts.split(",")
-            if account.strip()
-        )
+        extra = (account for account in self.bank_accounts.split(",") if account.strip())
+        sellers = (account.iban for account in self.seller_bank_accounts)
+        return frozenset(account.replace(" ", "").upper() for account in (*extra, *sellers))
 
     @property
     def allowed_tax_rates(self) -> frozenset[Decimal]:

@@ -65,3 +65,12 @@ def test_a_seller_without_any_account_is_refused(monkeypatch: pytest.MonkeyPatch
         settings_with(monkeypatch, [])
 
     assert raised.value.errors()[0]["loc"] == ("seller_bank_accounts",)
+
+
+def test_bank_statements_of_the_sellers_own_accounts_are_accepted_without_more_settings() -> None:
+    settings = Settings(bank_accounts="LT12 1000 0111 0100 1000")
+
+    assert settings.known_bank_accounts == {
+        "LT121000011101001000",
+        *(account.iban for account in settings.seller_bank_accounts),
+    }
