@@ -16,6 +16,7 @@ from credit_policy.exposure.consumers import (
     on_open_amount_changed,
     on_payment_reversed,
 )
+from credit_policy.exposure.router import router as exposure_router
 from credit_policy.history.router import router as history_router
 from credit_policy.holds.consumers import on_dunning_step_due
 from credit_policy.holds.jobs import CREDIT_HOLDS
@@ -81,6 +82,7 @@ SERVICE = ServiceDefinition(
         history_router,
         credit_checks_router,
         holds_router,
+        exposure_router,
         assessments_router,
         reviews_router,
     ],

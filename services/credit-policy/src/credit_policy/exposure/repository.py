@@ -10,6 +10,7 @@ from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
 from credit_policy.exposure.models import CustomerExposure, ExposureInvoice
 
 
@@ -139,3 +140,16 @@ class ExposureRepository:
             .execution_options(populate_existing=True)
         )
         return list(rows.all())
+
+    async def reserved_of(self, customer_id: uuid.UUID, now: datetime) -> dict[str, Decimal]:
+        """Active reservations per currency: they count until released, consumed or expired."""
+        rows = await self.session.execute(
+            select(CreditReservation.currency, func.sum(CreditReservation.amount))
+            .where(
+                CreditReservation.customer_id == customer_id,
+                CreditReservation.status == ReservationStatus.ACTIVE,
+                CreditReservation.expires_at > now,
+            )
+            .group_by(CreditReservation.currency)
+        )
+        return {currency: amount for currency, amount in rows}

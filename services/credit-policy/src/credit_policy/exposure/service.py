@@ -9,6 +9,7 @@ in the same transaction.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -16,6 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.exposure.repository import ExposureRepository
 from receivables_shared.events import InvoiceIssued
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class CurrencyExposure:
+    currency: str
+    open_receivables: Decimal
+    reserved: Decimal
+    oldest_open_due_date: date | None
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.open_receivables + self.reserved
 
 
 def opening_amount(event: InvoiceIssued) -> Decimal:
@@ -77,3 +92,25 @@ async def due_date_extended(
         currency = await repository.currency_of(invoice_id)
         assert currency is not None
         await repository.refresh_summary(customer_id, currency)
+
+
+async def exposure_of(
+    session: AsyncSession, customer_id: uuid.UUID, now: datetime
+) -> list[CurrencyExposure]:
+    """Per currency: open receivables from invoicing's events plus active reservations."""
+    repository = ExposureRepository(session)
+    summaries = {
+        summary.currency: summary for summary in await repository.summaries_of(customer_id)
+    }
+    reserved = await repository.reserved_of(customer_id, now)
+    return [
+        CurrencyExposure(
+            currency=currency,
+            open_receivables=summaries[currency].open_amount if currency in summaries else ZERO,
+            reserved=reserved.get(currency, ZERO),
+            oldest_open_due_date=(
+                summaries[currency].oldest_open_due_date if currency in summaries else None
+            ),
+        )
+        for currency in sorted({*summaries, *reserved})
+    ]
