@@ -3,6 +3,8 @@ and outbox relays (role "all"), reached over ASGI with an admin API key each."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -21,6 +23,24 @@ from receivables_shared.testing.service import (
     fresh_database,
     settings_for_tests,
 )
+
+#: invoicing takes Standard Webhooks deliveries from this source, signed with this secret.
+WEBHOOK_SOURCE = "e2e-bank"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"e2e webhook secret, 32 bytes long").decode()
+WEBHOOK_SOURCES = json.dumps(
+    [
+        {
+            "name": WEBHOOK_SOURCE,
+            "scheme": "standard",
+            "secrets": [WEBHOOK_SECRET],
+            "adapter": "standard",
+        }
+    ]
+)
+#: Settings a service needs beyond the defaults to take part end to end.
+EXTRA_SETTINGS: dict[str, dict[str, object]] = {
+    "invoicing": {"webhook_sources": WEBHOOK_SOURCES, "webhook_apply_interval_seconds": 0.05},
+}
 
 
 @dataclass
@@ -51,7 +71,13 @@ async def platform(postgres_server_url: str, kafka_bootstrap: str) -> AsyncItera
             url = await fresh_database(
                 definition, postgres_server_url, database_name_for_tests(definition, "e2e")
             )
-            settings = settings_for_tests(definition, url, kafka_bootstrap, role="all")
+            settings = settings_for_tests(
+                definition,
+                url,
+                kafka_bootstrap,
+                role="all",
+                **EXTRA_SETTINGS.get(definition.name, {}),
+            )
             app = create_app(definition, settings)
             await stack.enter_async_context(app.router.lifespan_context(app))
             sessionmaker: SessionMaker = app.state.sessionmaker
