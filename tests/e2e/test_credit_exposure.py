@@ -1,5 +1,6 @@
-"""Invoices issued and paid in invoicing move exposure in credit-policy through the real broker;
-overdue beyond grace places a hold, and the payment releases it."""
+"""Invoices issued and paid in invoicing (its own API: POST /v1/invoices, POST /v1/payments) move
+exposure in credit-policy through the real broker; overdue beyond grace places a hold, and the
+payment releases it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from credit_policy.risk_classes.models import RiskClass
 from credit_policy.terms.effective import apply_credit_decision
 from credit_policy.terms.models import CustomerCredit
 from receivables_shared.clock import ManualClock, SystemClock
-from receivables_shared.events import PaymentApplied
-from receivables_shared.outbox import record_event
 from receivables_shared.testing.helpers import eventually
 from tests.e2e.conftest import Platform
 from tests.e2e.test_invoice_flow import create_customer, issue_invoice
@@ -103,22 +102,19 @@ async def test_exposure_follows_invoicing_and_a_payment_releases_the_overdue_hol
     on_hold = await check(platform, customer_id)
     assert (on_hold["decision"], on_hold["reasons"]) == ("declined", ["on_hold"])
 
-    # Invoicing applies a payment that settles the invoice (what its payment flow records).
-    async with platform["invoicing"].session() as session, session.begin():
-        record_event(
-            session,
-            PaymentApplied(
-                customer_id=customer_id,
-                payment_id=uuid.uuid4(),
-                invoice_id=uuid.UUID(invoice["id"]),
-                currency="EUR",
-                amount=Decimal("1200.50"),
-                applied_on=day_after,
-                open_amount=Decimal("0.00"),
-                days_late=1,
-            ),
-            clock=SystemClock(),
-        )
+    # The customer pays the invoice in full: invoicing allocates it and tells everyone.
+    paid = await platform["invoicing"].client.post(
+        "/v1/payments",
+        json={
+            "customer_id": str(customer_id),
+            "amount": "1200.50",
+            "currency": "EUR",
+            "received_on": day_after.isoformat(),
+            "reference": invoice["rf_reference"],
+        },
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["state"] == "applied"
 
     async def released() -> dict[str, Any] | None:
         response = await platform["credit-policy"].client.get(f"/v1/customers/{customer_id}/holds")
