@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit_policy.assessments.models import Assessment
 from credit_policy.credit_checks.terms import on_customer_terms_changed
 from credit_policy.definition import SERVICE
 from credit_policy.risk_classes.models import RiskClass
@@ -20,6 +21,34 @@ from receivables_shared.testing.events import handler_context
 from receivables_shared.testing.service import service_fixtures
 
 globals().update(service_fixtures(SERVICE))
+
+
+@pytest.fixture
+def assessed(session: AsyncSession, clock: ManualClock) -> Callable[[uuid.UUID], Awaitable[None]]:
+    """Record an accepted assessment of the customer, as a person accepting one would leave it
+    (the assessments tests go through the API); a credit grant needs one (requirement 5)."""
+
+    async def make(customer_id: uuid.UUID) -> None:
+        session.add(
+            Assessment(
+                customer_id=customer_id,
+                scorecard_version=1,
+                facts={},
+                score=Decimal("80.00"),
+                proposed_class="A",
+                proposed_limit=None,
+                currency="EUR",
+                reasons=[],
+                status="accepted",
+                decision_reason="test",
+                decided_by="test",
+                decided_at=clock.now(),
+                created_at=clock.now(),
+            )
+        )
+        await session.flush()
+
+    return make
 
 
 # Helpers of the terms, risk class and history tests (one conftest per service: mypy would

@@ -18,9 +18,14 @@ NewCustomer = Callable[..., Awaitable[uuid.UUID]]
 
 
 async def test_history_is_newest_first_with_actor_before_after_and_reason(
-    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    clock: ManualClock,
+    new_customer: NewCustomer,
+    assessed: Callable[[uuid.UUID], Awaitable[None]],
 ) -> None:
     customer_id = await new_customer()
+    await assessed(customer_id)
     base = f"/v1/customers/{customer_id}"
     issued = await issue_api_key(session, name="anna-credit", scopes=[Scope.APPROVE])
     anna = {"Authorization": f"Bearer {issued.secret}"}

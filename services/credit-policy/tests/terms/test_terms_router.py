@@ -17,6 +17,7 @@ from receivables_shared.testing.helpers import api_key_headers
 NewCustomer = Callable[..., Awaitable[uuid.UUID]]
 EventsOf = Callable[[uuid.UUID], Awaitable[list[dict[str, Any]]]]
 
+Assessed = Callable[[uuid.UUID], Awaitable[None]]
 GRANT = {"credit_allowed": True, "reason": "assessed", "facts": {"equity": "120000.00"}}
 
 
@@ -160,9 +161,10 @@ async def test_a_change_to_the_same_value_announces_nothing(
 
 
 async def test_credit_needs_a_decision_with_facts_a_credit_class_and_a_contract(
-    client: httpx.AsyncClient, new_customer: NewCustomer, events_of: EventsOf
+    client: httpx.AsyncClient, new_customer: NewCustomer, events_of: EventsOf, assessed: Assessed
 ) -> None:
     customer_id = await new_customer()
+    await assessed(customer_id)
     base = f"/v1/customers/{customer_id}"
 
     unclassified = await client.put(f"{base}/credit-decision", json=GRANT)
@@ -197,9 +199,10 @@ async def test_credit_needs_a_decision_with_facts_a_credit_class_and_a_contract(
 
 
 async def test_withdrawing_credit_stops_it(
-    client: httpx.AsyncClient, new_customer: NewCustomer, events_of: EventsOf
+    client: httpx.AsyncClient, new_customer: NewCustomer, events_of: EventsOf, assessed: Assessed
 ) -> None:
     customer_id = await new_customer()
+    await assessed(customer_id)
     base = f"/v1/customers/{customer_id}"
     await client.put(f"{base}/risk-class", json={"risk_class": "A", "reason": "r"})
     await client.put(f"{base}/contract", json={"signed_on": "2026-03-01", "terms_version": 2})
@@ -214,9 +217,10 @@ async def test_withdrawing_credit_stops_it(
 
 
 async def test_a_prepayment_class_refuses_a_grant(
-    client: httpx.AsyncClient, new_customer: NewCustomer
+    client: httpx.AsyncClient, new_customer: NewCustomer, assessed: Assessed
 ) -> None:
     customer_id = await new_customer()
+    await assessed(customer_id)
     base = f"/v1/customers/{customer_id}"
     await client.put(f"{base}/risk-class", json={"risk_class": "PREPAY", "reason": "start-up"})
 
@@ -227,9 +231,10 @@ async def test_a_prepayment_class_refuses_a_grant(
 
 
 async def test_moving_a_credit_customer_to_prepay_stops_credit(
-    client: httpx.AsyncClient, new_customer: NewCustomer
+    client: httpx.AsyncClient, new_customer: NewCustomer, assessed: Assessed
 ) -> None:
     customer_id = await new_customer()
+    await assessed(customer_id)
     base = f"/v1/customers/{customer_id}"
     await client.put(f"{base}/risk-class", json={"risk_class": "A", "reason": "r"})
     await client.put(f"{base}/contract", json={"signed_on": "2026-03-01", "terms_version": 2})
@@ -390,3 +395,20 @@ async def test_customers_are_listed_by_risk_class(
     assert rest.json()["next_cursor"] is None
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "risk_class"
+
+
+async def test_no_credit_is_granted_before_an_accepted_assessment(
+    client: httpx.AsyncClient, new_customer: NewCustomer, events_of: EventsOf
+) -> None:
+    customer_id = await new_customer()
+    base = f"/v1/customers/{customer_id}"
+    await client.put(f"{base}/risk-class", json={"risk_class": "A", "reason": "r"})
+    before = await events_of(customer_id)
+
+    response = await client.put(f"{base}/credit-decision", json=GRANT)
+
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "credit_allowed"
+    assert "accepted assessment" in error["message"]
+    assert await events_of(customer_id) == before

@@ -4,10 +4,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Uuid, any_, cast, literal, select, update
+from sqlalchemy import Uuid, any_, cast, exists, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit_policy.assessments.models import Assessment
 from credit_policy.customers.models import Customer
 from credit_policy.risk_classes.models import RiskClass
 from credit_policy.terms.models import CustomerCredit
@@ -81,3 +82,15 @@ class CreditRepository:
             .execution_options(synchronize_session="fetch")
         )
         return list(result.scalars())
+
+    async def has_accepted_assessment(self, customer_id: uuid.UUID) -> bool:
+        """A person accepted (or overrode) an assessment of the customer (requirement 5)."""
+        found = await self.session.scalar(
+            select(
+                exists().where(
+                    Assessment.customer_id == customer_id,
+                    Assessment.status.in_(("accepted", "overridden")),
+                )
+            )
+        )
+        return bool(found)

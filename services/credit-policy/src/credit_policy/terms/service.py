@@ -135,6 +135,12 @@ async def record_credit_decision(
         check_credit_allowed(standing.risk_class, field="credit_allowed")
         if not data.facts:
             raise InvalidField("facts", "granting credit needs the facts it rests on")
+        if not await CreditRepository(session).has_accepted_assessment(customer_id):
+            raise InvalidField(
+                "credit_allowed",
+                "no accepted assessment of this customer: assess it "
+                f"(POST /v1/customers/{customer_id}/assessments) and accept one first",
+            )
 
     def mutate(standing: CreditStanding) -> Changes:
         return [decide(standing.credit, clock, data.credit_allowed, data.reason, data.facts)]
