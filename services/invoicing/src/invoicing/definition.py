@@ -4,6 +4,7 @@ from invoicing.customers.consumers import on_customer_created, on_customer_updat
 from invoicing.invoices.router import router as invoices_router
 from invoicing.ledger import models as _ledger_models  # noqa: F401 (tables)
 from invoicing.numbering import models as _numbering_models  # noqa: F401 (tables)
+from invoicing.overdue.job import OVERDUE_AND_INTEREST
 from invoicing.settings import Settings
 from invoicing.terms.consumers import on_customer_terms_changed
 from invoicing.write_offs.router import router as write_offs_router
@@ -22,4 +23,5 @@ SERVICE = ServiceDefinition(
         CustomerUpdated: on_customer_updated,
         CustomerTermsChanged: on_customer_terms_changed,
     },
+    jobs=[OVERDUE_AND_INTEREST],
 )

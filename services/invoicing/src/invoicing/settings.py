@@ -33,6 +33,9 @@ class Settings(ServiceSettings):
     )
     default_payment_term_days: int = Field(default=30, ge=0, le=365)
     default_business_day_rule: Literal["none", "next_business_day"] = "next_business_day"
+    # The overdue-and-interest job (docs/overdue-and-interest.md): a round is a no-op once the
+    # business date's work is done, so running it often only makes a new day's work start early.
+    overdue_job_interval_seconds: float = Field(default=900, gt=0)
 
     @property
     def allowed_tax_rates(self) -> frozenset[Decimal]:

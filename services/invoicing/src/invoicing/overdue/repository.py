@@ -1,0 +1,192 @@
+"""All SQL of the overdue-and-interest job: a few set-based statements over every open invoice.
+
+One UPDATE marks the invoices whose due date has passed and accrues their interest, and copies
+what it changed (UPDATE ... RETURNING) into a temporary table of this run; the interest
+movements and the events are then inserted from that table in bulk. Nothing loops over rows
+in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.invoices.models import InvoiceState
+from invoicing.ledger.models import MovementKind
+from receivables_shared.clock import Clock
+from receivables_shared.events import InvoiceOverdue, LateFeeCharged
+from receivables_shared.money import minor_units
+from receivables_shared.outbox import record_events_in_bulk
+
+#: States in which an invoice with an open amount can fall overdue and accrue interest.
+ACCRUING_STATES = (
+    InvoiceState.ISSUED.value,
+    InvoiceState.PARTIALLY_PAID.value,
+    InvoiceState.OVERDUE.value,
+    InvoiceState.DISPUTED.value,
+)
+
+#: Serialises runs (the timer, a second replica, run-job): the second waits, then finds the
+#: work done (interest_accrued_through, overdue_since) and changes nothing.
+_RUN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('invoicing.overdue-and-interest'))"
+
+_RUN_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
+    invoice_id uuid PRIMARY KEY,
+    customer_id uuid NOT NULL,
+    number text NOT NULL,
+    currency text NOT NULL,
+    due_date date NOT NULL,
+    newly_overdue boolean NOT NULL,
+    interest numeric(19, 3) NOT NULL,
+    period_start date NOT NULL,
+    open_amount numeric(19, 3) NOT NULL,
+    source_id uuid NOT NULL
+) ON COMMIT DROP
+"""
+
+# Interest per day: principal x percent per month / 100 x 12 months / 365 days, kept to 12
+# decimals, times the days since the last accrual. What is posted is the cumulative unrounded
+# interest rounded half-up to the currency, minus what was posted before: daily runs and one
+# run over the same days post the same total. The principal is the open amount less interest
+# and late fees already charged (no interest on interest).
+_MARK_AND_ACCRUE = f"""
+WITH digits AS (
+    SELECT * FROM unnest(CAST(:currencies AS text[]), CAST(:digits AS int[]))
+        AS d(currency, digits)
+),
+fees AS (
+    SELECT invoice_id, sum(amount) AS fees FROM invoice_movements
+    WHERE kind = '{MovementKind.LATE_FEE.value}' GROUP BY invoice_id
+),
+due AS (
+    SELECT i.id, i.overdue_since IS NULL AS newly_overdue, d.digits, i.interest_unrounded,
+        i.late_interest_percent_per_month AS percent, start.accrued_from,
+        GREATEST(CAST(:today AS date) - start.accrued_from, 0) AS days,
+        GREATEST(
+            i.open_amount - round(i.interest_unrounded, d.digits) - COALESCE(f.fees, 0), 0
+        ) AS principal
+    FROM invoices i
+    JOIN digits d ON d.currency = i.currency
+    LEFT JOIN fees f ON f.invoice_id = i.id
+    CROSS JOIN LATERAL (
+        SELECT GREATEST(
+            i.interest_accrued_through, i.due_date + i.interest_grace_days
+        ) AS accrued_from
+    ) AS start
+    WHERE i.open_amount > 0 AND i.due_date < CAST(:today AS date)
+        AND i.state = ANY(CAST(:states AS text[]))
+),
+accrued AS (
+    SELECT due.*, CASE WHEN days > 0 AND percent > 0
+        THEN round(principal * percent * 12 / 36500, 12) * days ELSE 0 END AS accrual
+    FROM due
+    WHERE newly_overdue OR (days > 0 AND percent > 0)
+),
+priced AS (
+    SELECT accrued.*,
+        round(interest_unrounded + accrual, digits) - round(interest_unrounded, digits)
+            AS interest
+    FROM accrued
+),
+changed AS (
+    UPDATE invoices i SET
+        overdue_since = COALESCE(i.overdue_since, i.due_date + 1),
+        state = CASE WHEN i.state = '{InvoiceState.ISSUED.value}'
+            THEN '{InvoiceState.OVERDUE.value}' ELSE i.state END,
+        interest_unrounded = p.interest_unrounded + p.accrual,
+        interest_accrued_through = CASE WHEN p.days > 0 AND p.percent > 0
+            THEN CAST(:today AS date) ELSE i.interest_accrued_through END,
+        open_amount = i.open_amount + p.interest
+    FROM priced p
+    -- Checked again on the row as it is when locked: a payment that committed meanwhile wins.
+    WHERE i.id = p.id AND i.open_amount > 0 AND i.state = ANY(CAST(:states AS text[]))
+    RETURNING i.id, i.customer_id, i.number, i.currency, i.due_date, p.newly_overdue,
+        p.interest, p.accrued_from + 1 AS period_start, i.open_amount
+)
+INSERT INTO overdue_run
+SELECT changed.*, CAST(md5(
+    changed.id::text || '/interest/' || to_char(CAST(:today AS date), 'YYYY-MM-DD')
+) AS uuid)
+FROM changed
+"""
+
+_POST_INTEREST = f"""
+INSERT INTO invoice_movements (id, invoice_id, customer_id, currency, kind, amount,
+    open_amount_after, business_date, source_id)
+SELECT gen_random_uuid(), invoice_id, customer_id, currency, '{MovementKind.INTEREST.value}',
+    interest, open_amount, CAST(:today AS date), source_id
+FROM overdue_run WHERE interest > 0
+"""
+
+_OVERDUE_EVENTS = """
+SELECT customer_id, jsonb_build_object(
+    'customer_id', customer_id, 'invoice_id', invoice_id, 'number', number,
+    'currency', currency, 'due_date', due_date, 'overdue_on', due_date + 1,
+    'open_amount', CAST(open_amount - interest AS text)
+) AS payload
+FROM overdue_run WHERE newly_overdue
+"""
+
+_INTEREST_EVENTS = """
+SELECT customer_id, jsonb_build_object(
+    'customer_id', customer_id, 'fee_id', source_id, 'invoice_id', invoice_id,
+    'currency', currency, 'amount', CAST(interest AS text), 'kind', 'interest',
+    'charged_on', CAST(:today AS date), 'period_start', period_start,
+    'period_end', CAST(:today AS date), 'open_amount', CAST(open_amount AS text)
+) AS payload
+FROM overdue_run WHERE interest > 0
+"""
+
+
+class OverdueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_run(self) -> None:
+        await self.session.execute(text(_RUN_LOCK))
+
+    async def mark_and_accrue(self, today: date) -> None:
+        """Fill overdue_run with every invoice this run marked overdue or charged interest."""
+        currencies = list(
+            (
+                await self.session.scalars(
+                    text("SELECT DISTINCT currency FROM invoices WHERE open_amount > 0")
+                )
+            ).all()
+        )
+        await self.session.execute(text(_RUN_TABLE))
+        await self.session.execute(text("DELETE FROM overdue_run"))  # a run before, same txn
+        await self.session.execute(
+            text(_MARK_AND_ACCRUE),
+            {
+                "today": today,
+                "states": list(ACCRUING_STATES),
+                "currencies": currencies,
+                "digits": [minor_units(currency) for currency in currencies],
+            },
+        )
+
+    async def counts(self) -> tuple[int, int]:
+        """(invoices newly overdue, interest movements) of this run."""
+        row = (
+            await self.session.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE newly_overdue),"
+                    " count(*) FILTER (WHERE interest > 0) FROM overdue_run"
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def post_interest(self, today: date) -> None:
+        await self.session.execute(text(_POST_INTEREST), {"today": today})
+
+    async def record_events(self, today: date, clock: Clock) -> None:
+        # InvoiceOverdue first: a customer's events keep the order they were written in.
+        await record_events_in_bulk(self.session, InvoiceOverdue, _OVERDUE_EVENTS, clock=clock)
+        await record_events_in_bulk(
+            self.session, LateFeeCharged, _INTEREST_EVENTS, {"today": today}, clock=clock
+        )

@@ -1,0 +1,33 @@
+"""The overdue-and-interest run as of a business date; see docs/overdue-and-interest.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.overdue.repository import OverdueRepository
+from receivables_shared.clock import Clock
+
+
+@dataclass(frozen=True)
+class OverdueRun:
+    as_of: date
+    #: Invoices marked overdue (one InvoiceOverdue each).
+    newly_overdue: int
+    #: Interest movements posted (one LateFeeCharged each).
+    interest_charged: int
+
+
+async def run_overdue_and_interest(session: AsyncSession, clock: Clock) -> OverdueRun:
+    """Mark overdue invoices and accrue late interest up to the clock's business date.
+    Safe to repeat and to run on two replicas at once. Never commits."""
+    today = clock.today()
+    repository = OverdueRepository(session)
+    await repository.lock_run()
+    await repository.mark_and_accrue(today)
+    await repository.post_interest(today)
+    await repository.record_events(today, clock)
+    newly_overdue, interest_charged = await repository.counts()
+    return OverdueRun(as_of=today, newly_overdue=newly_overdue, interest_charged=interest_charged)
