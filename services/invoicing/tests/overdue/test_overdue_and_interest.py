@@ -109,6 +109,7 @@ async def test_an_invoice_is_overdue_the_day_after_its_due_date_and_announced_on
         open_amount=Decimal("1200.50"),
     )
     assert event.partition_key == invoice["customer_id"]
+    assert event.payload["open_amount"] == "1200.50"  # the currency's decimals
     assert await interest_movements(session, invoice["id"]) == []  # 0 % agreed: no interest
 
 
@@ -270,4 +271,7 @@ async def test_yen_interest_below_one_yen_a_day_is_carried_until_it_makes_a_yen(
     amounts = [m.amount for m in await interest_movements(session, invoice["id"])]
     assert sum(amounts) == expected_interest("1000", "1.5", 10, currency_places=0) == 5
     assert all(amount == 1 for amount in amounts)
+    assert {
+        fee.model_dump(mode="json")["amount"] for fee in await fees_of(session, invoice["id"])
+    } == {"1"}
     assert (await stored_invoice(session, invoice["id"])).open_amount == 1005

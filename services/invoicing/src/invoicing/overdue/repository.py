@@ -43,6 +43,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
     interest numeric(19, 3) NOT NULL,
     period_start date NOT NULL,
     open_amount numeric(19, 3) NOT NULL,
+    digits int NOT NULL,
     source_id uuid NOT NULL
 ) ON COMMIT DROP
 """
@@ -104,7 +105,7 @@ changed AS (
     -- Checked again on the row as it is when locked: a payment that committed meanwhile wins.
     WHERE i.id = p.id AND i.open_amount > 0 AND i.state = ANY(CAST(:states AS text[]))
     RETURNING i.id, i.customer_id, i.number, i.currency, i.due_date, p.newly_overdue,
-        p.interest, p.accrued_from + 1 AS period_start, i.open_amount
+        p.interest, p.accrued_from + 1 AS period_start, i.open_amount, p.digits
 )
 INSERT INTO overdue_run
 SELECT changed.*, CAST(md5(
@@ -121,11 +122,12 @@ SELECT gen_random_uuid(), invoice_id, customer_id, currency, '{MovementKind.INTE
 FROM overdue_run WHERE interest > 0
 """
 
+# Amounts in events have the currency's decimals ("18.35", "5"), as record_event writes them.
 _OVERDUE_EVENTS = """
 SELECT customer_id, jsonb_build_object(
     'customer_id', customer_id, 'invoice_id', invoice_id, 'number', number,
     'currency', currency, 'due_date', due_date, 'overdue_on', due_date + 1,
-    'open_amount', CAST(open_amount - interest AS text)
+    'open_amount', CAST(round(open_amount - interest, digits) AS text)
 ) AS payload
 FROM overdue_run WHERE newly_overdue
 """
@@ -133,9 +135,9 @@ FROM overdue_run WHERE newly_overdue
 _INTEREST_EVENTS = """
 SELECT customer_id, jsonb_build_object(
     'customer_id', customer_id, 'fee_id', source_id, 'invoice_id', invoice_id,
-    'currency', currency, 'amount', CAST(interest AS text), 'kind', 'interest',
+    'currency', currency, 'amount', CAST(round(interest, digits) AS text), 'kind', 'interest',
     'charged_on', CAST(:today AS date), 'period_start', period_start,
-    'period_end', CAST(:today AS date), 'open_amount', CAST(open_amount AS text)
+    'period_end', CAST(:today AS date), 'open_amount', CAST(round(open_amount, digits) AS text)
 ) AS payload
 FROM overdue_run WHERE interest > 0
 """
