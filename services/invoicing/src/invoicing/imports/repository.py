@@ -99,9 +99,24 @@ WHERE i.id = ANY(CAST(:ids AS uuid[]))
 """
 
 
+#: A large file is read, checked and loaded in one transaction: longer than the API's default
+#: statement and idle-in-transaction timeouts (a few seconds) allow.
+LOAD_TIMEOUT = "300s"
+
+
 class ImportRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def allow_long_transaction(self) -> None:
+        """Raise this transaction's timeouts (SET LOCAL: they end with it)."""
+        await self.session.execute(
+            text(
+                "SELECT set_config('statement_timeout', :limit, true),"
+                " set_config('idle_in_transaction_session_timeout', :limit, true)"
+            ),
+            {"limit": LOAD_TIMEOUT},
+        )
 
     async def existing_numbers(self, numbers: Sequence[str]) -> set[str]:
         found = await self.session.scalars(

@@ -70,6 +70,7 @@ class _Report:
 async def import_invoices(
     session: AsyncSession, clock: Clock, body: bytes, content_type: str | None, imported_by: str
 ) -> ImportResult:
+    await ImportRepository(session).allow_long_transaction()
     raw_rows = read_rows(body, content_type)
     report = _Report()
     today = clock.today()

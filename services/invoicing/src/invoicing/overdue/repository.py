@@ -28,9 +28,12 @@ ACCRUING_STATES = (
     InvoiceState.DISPUTED.value,
 )
 
-#: Serialises runs (the timer, a second replica, run-job): the second waits, then finds the
-#: work done (interest_accrued_through, overdue_since) and changes nothing.
-_RUN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('invoicing.overdue-and-interest'))"
+#: One run at a time (the timer, a second replica, run-job): a run that finds another under way
+#: leaves the round to it. A run after it finds the work done (interest_accrued_through,
+#: overdue_since) and changes nothing.
+_RUN_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('invoicing.overdue-and-interest'))"
+#: A run over a million invoices is a few long statements: more than a worker's default allows.
+_RUN_TIMEOUT = "SELECT set_config('statement_timeout', '600s', true)"
 
 _RUN_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
@@ -147,8 +150,10 @@ class OverdueRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_run(self) -> None:
-        await self.session.execute(text(_RUN_LOCK))
+    async def lock_run(self) -> bool:
+        """False when another run holds the lock."""
+        await self.session.execute(text(_RUN_TIMEOUT))
+        return bool(await self.session.scalar(text(_RUN_LOCK)))
 
     async def mark_and_accrue(self, today: date) -> None:
         """Fill overdue_run with every invoice this run marked overdue or charged interest."""

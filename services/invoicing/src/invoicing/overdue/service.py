@@ -18,6 +18,8 @@ class OverdueRun:
     newly_overdue: int
     #: Interest movements posted (one LateFeeCharged each).
     interest_charged: int
+    #: True when another run (a second replica) held the lock: it does this round's work.
+    skipped: bool = False
 
 
 async def run_overdue_and_interest(session: AsyncSession, clock: Clock) -> OverdueRun:
@@ -25,7 +27,8 @@ async def run_overdue_and_interest(session: AsyncSession, clock: Clock) -> Overd
     Safe to repeat and to run on two replicas at once. Never commits."""
     today = clock.today()
     repository = OverdueRepository(session)
-    await repository.lock_run()
+    if not await repository.lock_run():
+        return OverdueRun(as_of=today, newly_overdue=0, interest_charged=0, skipped=True)
     await repository.mark_and_accrue(today)
     await repository.post_interest(today)
     await repository.record_events(today, clock)
