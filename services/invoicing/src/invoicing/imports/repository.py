@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.customers.models import KnownCustomer
-from invoicing.invoices.models import Invoice, InvoiceState
+from invoicing.invoices.models import InvoiceState
 from invoicing.ledger.models import MovementKind
 from receivables_shared.clock import Clock
 from receivables_shared.events import InvoiceIssued
@@ -118,21 +117,28 @@ class ImportRepository:
             {"limit": LOAD_TIMEOUT},
         )
 
+    # One array parameter each: IN (...) would bind one parameter per row (at most 32,767).
     async def existing_numbers(self, numbers: Sequence[str]) -> set[str]:
         found = await self.session.scalars(
-            select(Invoice.number).where(Invoice.number.in_(numbers))
+            text("SELECT number FROM invoices WHERE number = ANY(CAST(:numbers AS text[]))"),
+            {"numbers": list(numbers)},
         )
         return set(found.all())
 
     async def existing_rf_references(self, references: Sequence[str]) -> set[str]:
         found = await self.session.scalars(
-            select(Invoice.rf_reference).where(Invoice.rf_reference.in_(references))
+            text(
+                "SELECT rf_reference FROM invoices"
+                " WHERE rf_reference = ANY(CAST(:references AS text[]))"
+            ),
+            {"references": list(references)},
         )
         return set(found.all())
 
     async def customer_currencies(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         rows = await self.session.execute(
-            select(KnownCustomer.id, KnownCustomer.currency).where(KnownCustomer.id.in_(ids))
+            text("SELECT id, currency FROM known_customers WHERE id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": list(ids)},
         )
         return {customer_id: currency for customer_id, currency in rows}
 
