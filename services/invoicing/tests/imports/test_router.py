@@ -223,3 +223,19 @@ async def test_the_import_needs_the_write_scope_and_replays_a_retry(
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.json() == first.json()
     assert len(await imported(session)) == 1
+
+
+async def test_a_file_larger_than_a_statement_can_bind_loads(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """More rows than PostgreSQL's 32,767 bind parameters: every look-up binds one array."""
+    customer = await create_known_customer(session)
+    rows = 33_000
+    body = csv_file(*(f"L-{n},{customer},EUR,2026-01-10,2026-02-09,10.00,,,," for n in range(rows)))
+
+    response = await client.post(URL, content=body, headers=CSV)
+
+    assert response.status_code == 201, response.text[:500]
+    assert response.json()["imported"] == rows
+    assert await count(session, InvoiceMovement) == rows
+    assert len(await outbox_events(session, "InvoiceIssued")) == rows
