@@ -13,10 +13,11 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.imports.parsing import RawRow, read_rows
@@ -79,26 +80,34 @@ async def import_invoices(
     await _check_against_stored(ImportRepository(session), checked, report)
     report.raise_if_any(len(raw_rows))
 
-    await ImportRepository(session).load(
-        [
-            LoadRow(
-                number=c.row.number,
-                customer_id=c.row.customer_id,
-                currency=c.row.currency,
-                issue_date=c.row.issue_date,
-                due_date=c.row.due_date,
-                total=c.row.total,
-                net_total=c.row.net_total if c.row.net_total is not None else c.row.total,
-                tax_total=c.row.tax_total if c.row.tax_total is not None else Decimal(0),
-                paid_amount=c.row.paid_amount,
-                order_reference=c.row.order_reference,
-                rf_reference=c.rf_reference,
-            )
-            for c in checked
-        ],
-        imported_by=imported_by,
-        clock=clock,
-    )
+    try:
+        await ImportRepository(session).load(
+            [
+                LoadRow(
+                    number=c.row.number,
+                    customer_id=c.row.customer_id,
+                    currency=c.row.currency,
+                    issue_date=c.row.issue_date,
+                    due_date=c.row.due_date,
+                    total=c.row.total,
+                    net_total=c.row.net_total if c.row.net_total is not None else c.row.total,
+                    tax_total=c.row.tax_total if c.row.tax_total is not None else Decimal(0),
+                    paid_amount=c.row.paid_amount,
+                    order_reference=c.row.order_reference,
+                    rf_reference=c.rf_reference,
+                )
+                for c in checked
+            ],
+            imported_by=imported_by,
+            clock=clock,
+        )
+    except IntegrityError as error:
+        # Checked above, so another request loaded some of these numbers meanwhile.
+        raise ProblemError(
+            409,
+            "another import or invoice took some of these numbers while this file was checked;"
+            " nothing was imported: send it again to see which rows",
+        ) from error
     return ImportResult(imported=len(checked), by_currency=_totals(checked))
 
 
@@ -111,7 +120,7 @@ def rf_reference_for(number: str) -> str:
         return make_rf("IMP" + hashlib.sha256(number.encode()).hexdigest()[:18].upper())
 
 
-def _check_row(raw: RawRow, today: Any, report: _Report) -> _Checked | None:
+def _check_row(raw: RawRow, today: date, report: _Report) -> _Checked | None:
     for field, message in raw.errors:
         report.add(raw.line, field, message)
     if raw.errors:
