@@ -37,7 +37,7 @@ _RUN_TIMEOUT = "SELECT set_config('statement_timeout', '600s', true)"
 
 _RUN_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
-    invoice_id uuid PRIMARY KEY,
+    invoice_id uuid NOT NULL,
     customer_id uuid NOT NULL,
     number text NOT NULL,
     currency text NOT NULL,
