@@ -36,6 +36,9 @@ class Settings(ServiceSettings):
     # The overdue-and-interest job (docs/overdue-and-interest.md): a round is a no-op once the
     # business date's work is done, so running it often only makes a new day's work start early.
     overdue_job_interval_seconds: float = Field(default=900, gt=0)
+    overdue_job_batch_size: int = Field(
+        default=20_000, ge=1, description="Invoices per transaction of the overdue job."
+    )
 
     @property
     def allowed_tax_rates(self) -> frozenset[Decimal]:

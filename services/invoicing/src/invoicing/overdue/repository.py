@@ -8,6 +8,8 @@ in Python.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import text
@@ -19,6 +21,7 @@ from receivables_shared.clock import Clock
 from receivables_shared.events import InvoiceOverdue, LateFeeCharged
 from receivables_shared.money import minor_units
 from receivables_shared.outbox import record_events_in_bulk
+from receivables_shared.reference_codes import CURRENCIES
 
 #: States in which an invoice with an open amount can fall overdue and accrue interest.
 ACCRUING_STATES = (
@@ -61,27 +64,31 @@ WITH digits AS (
     SELECT * FROM unnest(CAST(:currencies AS text[]), CAST(:digits AS int[]))
         AS d(currency, digits)
 ),
-fees AS (
-    SELECT invoice_id, sum(amount) AS fees FROM invoice_movements
-    WHERE kind = '{MovementKind.LATE_FEE.value}' GROUP BY invoice_id
-),
 due AS (
-    SELECT i.id, i.overdue_since IS NULL AS newly_overdue, d.digits, i.interest_unrounded,
+    SELECT i.id, i.overdue_since IS NULL AS newly_overdue, COALESCE(d.digits, 2) AS digits,
+        i.interest_unrounded,
         i.late_interest_percent_per_month AS percent, start.accrued_from,
         GREATEST(CAST(:today AS date) - start.accrued_from, 0) AS days,
         GREATEST(
-            i.open_amount - round(i.interest_unrounded, d.digits) - COALESCE(f.fees, 0), 0
+            i.open_amount - round(i.interest_unrounded, COALESCE(d.digits, 2))
+                - COALESCE(f.fees, 0),
+            0
         ) AS principal
     FROM invoices i
-    JOIN digits d ON d.currency = i.currency
-    LEFT JOIN fees f ON f.invoice_id = i.id
+    -- A currency no longer in the reference list still accrues, with 2 decimals.
+    LEFT JOIN digits d ON d.currency = i.currency
     CROSS JOIN LATERAL (
         SELECT GREATEST(
             i.interest_accrued_through, i.due_date + i.interest_grace_days
         ) AS accrued_from
     ) AS start
+    LEFT JOIN LATERAL (
+        SELECT sum(amount) AS fees FROM invoice_movements
+        WHERE invoice_id = i.id AND kind = '{MovementKind.LATE_FEE.value}'
+    ) AS f ON true
     WHERE i.open_amount > 0 AND i.due_date < CAST(:today AS date)
         AND i.state = ANY(CAST(:states AS text[]))
+        AND i.id >= CAST(:lower AS uuid) AND i.id <= CAST(:upper AS uuid)
 ),
 accrued AS (
     SELECT due.*, CASE WHEN days > 0 AND percent > 0
@@ -146,6 +153,33 @@ FROM overdue_run WHERE interest > 0
 """
 
 
+#: Minor units of every currency in use, for rounding in SQL.
+_CURRENCIES = sorted(CURRENCIES)
+_DIGITS = [minor_units(currency) for currency in _CURRENCIES]
+
+
+_FIRST_ID = uuid.UUID(int=0)
+_LAST_ID = uuid.UUID(int=(1 << 128) - 1)
+
+
+@dataclass(frozen=True)
+class IdRange:
+    """Invoices with lower <= id <= upper: one batch of a run."""
+
+    lower: uuid.UUID = _FIRST_ID
+    upper: uuid.UUID = _LAST_ID
+
+
+def id_ranges(batches: int) -> list[IdRange]:
+    """The id space cut into `batches` ranges of the same width (ids are random UUIDs, so the
+    batches are about the same size)."""
+    batches = max(batches, 1)
+    bounds = [(1 << 128) * n // batches for n in range(batches + 1)]
+    return [
+        IdRange(uuid.UUID(int=bounds[n]), uuid.UUID(int=bounds[n + 1] - 1)) for n in range(batches)
+    ]
+
+
 class OverdueRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -155,15 +189,20 @@ class OverdueRepository:
         await self.session.execute(text(_RUN_TIMEOUT))
         return bool(await self.session.scalar(text(_RUN_LOCK)))
 
-    async def mark_and_accrue(self, today: date) -> None:
-        """Fill overdue_run with every invoice this run marked overdue or charged interest."""
-        currencies = list(
-            (
-                await self.session.scalars(
-                    text("SELECT DISTINCT currency FROM invoices WHERE open_amount > 0")
-                )
-            ).all()
+    async def candidates(self, today: date) -> int:
+        """Invoices a run as of `today` looks at (done ones included): sizes the batches."""
+        found = await self.session.scalar(
+            text(
+                "SELECT count(*) FROM invoices WHERE open_amount > 0"
+                " AND due_date < CAST(:today AS date) AND state = ANY(CAST(:states AS text[]))"
+            ),
+            {"today": today, "states": list(ACCRUING_STATES)},
         )
+        return int(found or 0)
+
+    async def mark_and_accrue(self, today: date, ids: IdRange) -> None:
+        """Fill overdue_run with every invoice in `ids` this run marked overdue or charged
+        interest."""
         await self.session.execute(text(_RUN_TABLE))
         await self.session.execute(text("DELETE FROM overdue_run"))  # a run before, same txn
         await self.session.execute(
@@ -171,8 +210,10 @@ class OverdueRepository:
             {
                 "today": today,
                 "states": list(ACCRUING_STATES),
-                "currencies": currencies,
-                "digits": [minor_units(currency) for currency in currencies],
+                "currencies": _CURRENCIES,
+                "digits": _DIGITS,
+                "lower": ids.lower,
+                "upper": ids.upper,
             },
         )
 

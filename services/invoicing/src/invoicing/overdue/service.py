@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.overdue.repository import OverdueRepository
+from invoicing.overdue.repository import IdRange, OverdueRepository
 from receivables_shared.clock import Clock
 
 
@@ -21,15 +21,26 @@ class OverdueRun:
     #: True when another run (a second replica) held the lock: it does this round's work.
     skipped: bool = False
 
+    def __add__(self, other: OverdueRun) -> OverdueRun:
+        return OverdueRun(
+            as_of=self.as_of,
+            newly_overdue=self.newly_overdue + other.newly_overdue,
+            interest_charged=self.interest_charged + other.interest_charged,
+            skipped=self.skipped or other.skipped,
+        )
 
-async def run_overdue_and_interest(session: AsyncSession, clock: Clock) -> OverdueRun:
-    """Mark overdue invoices and accrue late interest up to the clock's business date.
-    Safe to repeat and to run on two replicas at once. Never commits."""
+
+async def run_overdue_and_interest(
+    session: AsyncSession, clock: Clock, ids: IdRange | None = None
+) -> OverdueRun:
+    """Mark overdue invoices and accrue late interest up to the clock's business date, for the
+    invoices in `ids` (all by default). Safe to repeat and to run on two replicas at once.
+    Never commits."""
     today = clock.today()
     repository = OverdueRepository(session)
     if not await repository.lock_run():
         return OverdueRun(as_of=today, newly_overdue=0, interest_charged=0, skipped=True)
-    await repository.mark_and_accrue(today)
+    await repository.mark_and_accrue(today, ids or IdRange())
     await repository.post_interest(today)
     await repository.record_events(today, clock)
     newly_overdue, interest_charged = await repository.counts()
