@@ -5,11 +5,11 @@ lock taken leaves the rest of the round to the other)."""
 from __future__ import annotations
 
 import asyncio
-from itertools import pairwise
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest_asyncio
 from sqlalchemy import func, select
