@@ -3,9 +3,11 @@ from invoicing.credit_notes.router import router as credit_notes_router
 from invoicing.customers.consumers import on_customer_created, on_customer_updated
 from invoicing.disputes.consumers import on_dispute_opened, on_dispute_resolved
 from invoicing.documents.router import router as documents_router
+from invoicing.imports.router import router as imports_router
 from invoicing.invoices.router import router as invoices_router
 from invoicing.ledger import models as _ledger_models  # noqa: F401 (tables)
 from invoicing.numbering import models as _numbering_models  # noqa: F401 (tables)
+from invoicing.overdue.job import OVERDUE_AND_INTEREST
 from invoicing.payments import webhook_applier as _webhook_applier  # noqa: F401 (registers it)
 from invoicing.payments.router import router as payments_router
 from invoicing.payments.statements_router import router as bank_statements_router
@@ -39,6 +41,7 @@ SERVICE = ServiceDefinition(
         webhooks_router,
         payments_router,
         bank_statements_router,
+        imports_router,
     ],
     handlers={
         CustomerCreated: on_customer_created,
@@ -47,5 +50,5 @@ SERVICE = ServiceDefinition(
         DisputeOpened: on_dispute_opened,
         DisputeResolved: on_dispute_resolved,
     },
-    jobs=[APPLY_DELIVERIES],
+    jobs=[APPLY_DELIVERIES, OVERDUE_AND_INTEREST],
 )

@@ -70,6 +70,12 @@ class Settings(ServiceSettings):
     )
     default_payment_term_days: int = Field(default=30, ge=0, le=365)
     default_business_day_rule: Literal["none", "next_business_day"] = "next_business_day"
+    # The overdue-and-interest job (docs/overdue-and-interest.md): a round is a no-op once the
+    # business date's work is done, so running it often only makes a new day's work start early.
+    overdue_job_interval_seconds: float = Field(default=900, gt=0)
+    overdue_job_batch_size: int = Field(
+        default=20_000, ge=1, description="Invoices per transaction of the overdue job."
+    )
 
     # Payments (docs/payments.md): statements of other accounts are refused. The seller's own
     # accounts (printed on invoices) are always ours; this names any others.

@@ -99,6 +99,10 @@ class Invoice(Base):
     overdue_since: Mapped[date | None] = mapped_column(Date)
     #: For the interest job: interest is posted up to and including this date.
     interest_accrued_through: Mapped[date | None] = mapped_column(Date)
+    #: Interest accrued so far before rounding; the interest posted is this rounded to the
+    #: currency, so daily runs add up to what one run over the same days posts
+    #: (docs/overdue-and-interest.md).
+    interest_unrounded: Mapped[Decimal] = mapped_column(Numeric(28, 12), server_default=text("0"))
     imported: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))

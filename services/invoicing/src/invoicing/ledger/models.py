@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,4 +85,10 @@ class InvoiceMovement(Base):
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         # Statements read a customer's movements by business date.
         Index("ix_invoice_movements_customer_id_business_date", "customer_id", "business_date"),
+        # The overdue-and-interest job charges interest on the principal, without late fees.
+        Index(
+            "ix_invoice_movements_late_fees",
+            "invoice_id",
+            postgresql_where=text("kind = 'late_fee'"),
+        ),
     )

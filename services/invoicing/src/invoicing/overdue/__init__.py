@@ -1,0 +1,1 @@
+"""The daily overdue-and-interest job (docs/overdue-and-interest.md)."""

@@ -1,0 +1,245 @@
+"""All SQL of the overdue-and-interest job: a few set-based statements over every open invoice.
+
+One UPDATE marks the invoices whose due date has passed and accrues their interest, and copies
+what it changed (UPDATE ... RETURNING) into a temporary table of this run; the interest
+movements and the events are then inserted from that table in bulk. Nothing loops over rows
+in Python.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoicing.invoices.models import InvoiceState
+from invoicing.ledger.models import MovementKind
+from receivables_shared.clock import Clock
+from receivables_shared.events import InvoiceOverdue, LateFeeCharged
+from receivables_shared.money import minor_units
+from receivables_shared.outbox import record_events_in_bulk
+from receivables_shared.reference_codes import CURRENCIES
+
+#: States in which an invoice with an open amount can fall overdue and accrue interest.
+ACCRUING_STATES = (
+    InvoiceState.ISSUED.value,
+    InvoiceState.PARTIALLY_PAID.value,
+    InvoiceState.OVERDUE.value,
+    InvoiceState.DISPUTED.value,
+)
+
+#: One run at a time (the timer, a second replica, run-job): a run that finds another under way
+#: leaves the round to it. A run after it finds the work done (interest_accrued_through,
+#: overdue_since) and changes nothing.
+_RUN_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('invoicing.overdue-and-interest'))"
+#: A safety margin for a large batch on a busy database (a worker allows 60 s by default).
+#: JIT compiling costs more than it saves on a batch's short statements.
+_RUN_SETTINGS = (
+    "SELECT set_config('statement_timeout', '600s', true), set_config('jit', 'off', true)"
+)
+
+_RUN_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
+    invoice_id uuid NOT NULL,
+    customer_id uuid NOT NULL,
+    number text NOT NULL,
+    currency text NOT NULL,
+    due_date date NOT NULL,
+    newly_overdue boolean NOT NULL,
+    interest numeric(19, 3) NOT NULL,
+    period_start date NOT NULL,
+    open_amount numeric(19, 3) NOT NULL,
+    digits int NOT NULL,
+    source_id uuid NOT NULL
+) ON COMMIT DROP
+"""
+
+# Interest per day: principal x percent per month / 100 x 12 months / 365 days, kept to 12
+# decimals, times the days since the last accrual. What is posted is the cumulative unrounded
+# interest rounded half-up to the currency, minus what was posted before: daily runs and one
+# run over the same days post the same total. The principal is the open amount less interest
+# and late fees already charged (no interest on interest).
+_MARK_AND_ACCRUE = f"""
+WITH digits AS (
+    SELECT * FROM unnest(CAST(:currencies AS text[]), CAST(:digits AS int[]))
+        AS d(currency, digits)
+),
+due AS (
+    SELECT i.id, i.overdue_since IS NULL AS newly_overdue, COALESCE(d.digits, 2) AS digits,
+        i.interest_unrounded,
+        i.late_interest_percent_per_month AS percent, start.accrued_from,
+        GREATEST(CAST(:today AS date) - start.accrued_from, 0) AS days,
+        GREATEST(
+            i.open_amount - round(i.interest_unrounded, COALESCE(d.digits, 2))
+                - COALESCE(f.fees, 0),
+            0
+        ) AS principal
+    FROM invoices i
+    -- A currency no longer in the reference list still accrues, with 2 decimals.
+    LEFT JOIN digits d ON d.currency = i.currency
+    CROSS JOIN LATERAL (
+        SELECT GREATEST(
+            i.interest_accrued_through, i.due_date + i.interest_grace_days
+        ) AS accrued_from
+    ) AS start
+    LEFT JOIN LATERAL (
+        SELECT sum(amount) AS fees FROM invoice_movements
+        WHERE invoice_id = i.id AND kind = '{MovementKind.LATE_FEE.value}'
+    ) AS f ON true
+    WHERE i.open_amount > 0 AND i.due_date < CAST(:today AS date)
+        AND i.state = ANY(CAST(:states AS text[]))
+        AND i.id >= CAST(:lower AS uuid) AND i.id <= CAST(:upper AS uuid)
+),
+accrued AS (
+    SELECT due.*, CASE WHEN days > 0 AND percent > 0
+        THEN round(principal * percent * 12 / 36500, 12) * days ELSE 0 END AS accrual
+    FROM due
+    WHERE newly_overdue OR (days > 0 AND percent > 0)
+),
+priced AS (
+    SELECT accrued.*,
+        round(interest_unrounded + accrual, digits) - round(interest_unrounded, digits)
+            AS interest
+    FROM accrued
+),
+changed AS (
+    UPDATE invoices i SET
+        overdue_since = COALESCE(i.overdue_since, i.due_date + 1),
+        state = CASE WHEN i.state = '{InvoiceState.ISSUED.value}'
+            THEN '{InvoiceState.OVERDUE.value}' ELSE i.state END,
+        interest_unrounded = p.interest_unrounded + p.accrual,
+        interest_accrued_through = CASE WHEN p.days > 0 AND p.percent > 0
+            THEN CAST(:today AS date) ELSE i.interest_accrued_through END,
+        open_amount = i.open_amount + p.interest
+    FROM priced p
+    -- Checked again on the row as it is when locked: a payment that committed meanwhile wins.
+    WHERE i.id = p.id AND i.open_amount > 0 AND i.state = ANY(CAST(:states AS text[]))
+        -- The batch's range again, so the planner scans only the batch's invoices here too.
+        AND i.id >= CAST(:lower AS uuid) AND i.id <= CAST(:upper AS uuid)
+    RETURNING i.id, i.customer_id, i.number, i.currency, i.due_date, p.newly_overdue,
+        p.interest, p.accrued_from + 1 AS period_start, i.open_amount, p.digits
+)
+INSERT INTO overdue_run
+SELECT changed.*, CAST(md5(
+    changed.id::text || '/interest/' || to_char(CAST(:today AS date), 'YYYY-MM-DD')
+) AS uuid)
+FROM changed
+"""
+
+_POST_INTEREST = f"""
+INSERT INTO invoice_movements (id, invoice_id, customer_id, currency, kind, amount,
+    open_amount_after, business_date, source_id)
+SELECT gen_random_uuid(), invoice_id, customer_id, currency, '{MovementKind.INTEREST.value}',
+    interest, open_amount, CAST(:today AS date), source_id
+FROM overdue_run WHERE interest > 0
+"""
+
+# Amounts in events have the currency's decimals ("18.35", "5"), as record_event writes them.
+_OVERDUE_EVENTS = """
+SELECT customer_id, jsonb_build_object(
+    'customer_id', customer_id, 'invoice_id', invoice_id, 'number', number,
+    'currency', currency, 'due_date', due_date, 'overdue_on', due_date + 1,
+    'open_amount', CAST(round(open_amount - interest, digits) AS text)
+) AS payload
+FROM overdue_run WHERE newly_overdue
+"""
+
+_INTEREST_EVENTS = """
+SELECT customer_id, jsonb_build_object(
+    'customer_id', customer_id, 'fee_id', source_id, 'invoice_id', invoice_id,
+    'currency', currency, 'amount', CAST(round(interest, digits) AS text), 'kind', 'interest',
+    'charged_on', CAST(:today AS date), 'period_start', period_start,
+    'period_end', CAST(:today AS date), 'open_amount', CAST(round(open_amount, digits) AS text)
+) AS payload
+FROM overdue_run WHERE interest > 0
+"""
+
+
+#: Minor units of every currency in use, for rounding in SQL.
+_CURRENCIES = sorted(CURRENCIES)
+_DIGITS = [minor_units(currency) for currency in _CURRENCIES]
+
+
+_FIRST_ID = uuid.UUID(int=0)
+_LAST_ID = uuid.UUID(int=(1 << 128) - 1)
+
+
+@dataclass(frozen=True)
+class IdRange:
+    """Invoices with lower <= id <= upper: one batch of a run."""
+
+    lower: uuid.UUID = _FIRST_ID
+    upper: uuid.UUID = _LAST_ID
+
+
+def id_ranges(batches: int) -> list[IdRange]:
+    """The id space cut into `batches` ranges of the same width (ids are random UUIDs, so the
+    batches are about the same size)."""
+    batches = max(batches, 1)
+    bounds = [(1 << 128) * n // batches for n in range(batches + 1)]
+    return [
+        IdRange(uuid.UUID(int=bounds[n]), uuid.UUID(int=bounds[n + 1] - 1)) for n in range(batches)
+    ]
+
+
+class OverdueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_run(self) -> bool:
+        """False when another run holds the lock."""
+        await self.session.execute(text(_RUN_SETTINGS))
+        return bool(await self.session.scalar(text(_RUN_LOCK)))
+
+    async def candidates(self, today: date) -> int:
+        """Invoices a run as of `today` looks at (done ones included): sizes the batches."""
+        found = await self.session.scalar(
+            text(
+                "SELECT count(*) FROM invoices WHERE open_amount > 0"
+                " AND due_date < CAST(:today AS date) AND state = ANY(CAST(:states AS text[]))"
+            ),
+            {"today": today, "states": list(ACCRUING_STATES)},
+        )
+        return int(found or 0)
+
+    async def mark_and_accrue(self, today: date, ids: IdRange) -> None:
+        """Fill overdue_run with every invoice in `ids` this run marked overdue or charged
+        interest."""
+        await self.session.execute(text(_RUN_TABLE))
+        await self.session.execute(text("DELETE FROM overdue_run"))  # a run before, same txn
+        await self.session.execute(
+            text(_MARK_AND_ACCRUE),
+            {
+                "today": today,
+                "states": list(ACCRUING_STATES),
+                "currencies": _CURRENCIES,
+                "digits": _DIGITS,
+                "lower": ids.lower,
+                "upper": ids.upper,
+            },
+        )
+
+    async def counts(self) -> tuple[int, int]:
+        """(invoices newly overdue, interest movements) of this run."""
+        row = (
+            await self.session.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE newly_overdue),"
+                    " count(*) FILTER (WHERE interest > 0) FROM overdue_run"
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def post_interest(self, today: date) -> None:
+        await self.session.execute(text(_POST_INTEREST), {"today": today})
+
+    async def record_events(self, today: date, clock: Clock) -> None:
+        # InvoiceOverdue first: a customer's events keep the order they were written in.
+        await record_events_in_bulk(self.session, InvoiceOverdue, _OVERDUE_EVENTS, clock=clock)
+        await record_events_in_bulk(
+            self.session, LateFeeCharged, _INTEREST_EVENTS, {"today": today}, clock=clock
+        )

@@ -1,0 +1,114 @@
+"""Two replicas run the job at the same moment on committed data, in batches: each invoice is
+marked and charged once (the run lock lets one batch run at a time, a replica that finds the
+lock taken leaves the rest of the round to the other)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import pairwise
+
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from invoicing.customers.repository import KnownCustomerRepository
+from invoicing.definition import SERVICE
+from invoicing.invoices.models import Invoice
+from invoicing.ledger.models import InvoiceMovement, MovementKind
+from invoicing.ledger.service import post_movement
+from invoicing.overdue.job import overdue_and_interest
+from invoicing.overdue.repository import IdRange, id_ranges
+from invoicing.settings import Settings
+from receivables_shared.clock import ManualClock
+from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
+from receivables_shared.jobs import JobContext
+from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.testing.service import (
+    database_name_for_tests,
+    fresh_database,
+    settings_for_tests,
+)
+
+INVOICES = 40
+
+
+@pytest_asyncio.fixture
+async def committing_url(postgres_server_url: str) -> str:
+    return await fresh_database(
+        SERVICE, postgres_server_url, database_name_for_tests(SERVICE, "overdue_replicas")
+    )
+
+
+@pytest_asyncio.fixture
+async def sessionmaker(committing_url: str) -> AsyncIterator[SessionMaker]:
+    engine = create_engine(committing_url, pool_size=4)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+async def committed_invoices(sessionmaker: SessionMaker) -> None:
+    async with sessionmaker() as session, session.begin():
+        customer_id = uuid.uuid4()
+        await KnownCustomerRepository(session).upsert(
+            customer_id=customer_id, name="SIA Koks", language="lv", currency="EUR"
+        )
+        for n in range(INVOICES):
+            invoice = Invoice(
+                number=f"T-{n}", series="T", customer_id=customer_id, currency="EUR",
+                net_total=Decimal(100), tax_total=Decimal(0), total=Decimal(100),
+                open_amount=Decimal(0), paid_amount=Decimal(0), issue_date=date(2026, 3, 1),
+                due_date=date(2026, 3, 2), original_due_date=date(2026, 3, 2),
+                issued_at=datetime(2026, 3, 1, tzinfo=UTC), issuing_system="test",
+                rf_reference=f"RF-T-{n}", payment_term_days=1, terms_source="defaults",
+                business_day_rule="none", late_interest_percent_per_month=Decimal(2),
+            )  # fmt: skip
+            session.add(invoice)
+            await post_movement(session, invoice, kind=MovementKind.ISSUE, amount=Decimal(100),
+                                business_date=date(2026, 3, 1), source_id=uuid.uuid4())  # fmt: skip
+
+
+async def test_two_replicas_at_once_charge_each_invoice_once(
+    sessionmaker: SessionMaker, committing_url: str
+) -> None:
+    await committed_invoices(sessionmaker)
+    # Batches of 7: each replica's run is 6 transactions, and the two interleave.
+    settings = settings_for_tests(SERVICE, committing_url, "127.0.0.1:1", overdue_job_batch_size=7)
+    assert isinstance(settings, Settings)
+    context = JobContext(
+        sessionmaker=sessionmaker,
+        clock=ManualClock(datetime(2026, 4, 1, 9, tzinfo=UTC)),
+        settings=settings,
+    )
+
+    runs = await asyncio.gather(overdue_and_interest(context), overdue_and_interest(context))
+
+    # Between them, each invoice once: a replica that finds the other in a batch leaves the
+    # rest to it.
+    assert sum(run.newly_overdue for run in runs) == INVOICES
+    assert sum(run.interest_charged for run in runs) == INVOICES
+    async with sessionmaker() as session:
+        interest = await session.scalar(
+            select(func.count()).where(InvoiceMovement.kind == MovementKind.INTEREST)
+        )
+        rows = (
+            await session.execute(
+                select(OutboxEvent.event_type, func.count()).group_by(OutboxEvent.event_type)
+            )
+        ).all()
+    assert interest == INVOICES
+    assert dict(rows) == {
+        "receivables.InvoiceOverdue.v1": INVOICES,
+        "receivables.LateFeeCharged.v1": INVOICES,
+    }
+
+
+def test_the_batches_cover_every_id_once() -> None:
+    ranges = id_ranges(3)
+
+    assert ranges[0].lower == uuid.UUID(int=0)
+    assert ranges[-1].upper == uuid.UUID(int=(1 << 128) - 1)
+    assert all(a.upper.int + 1 == b.lower.int for a, b in pairwise(ranges))
+    assert id_ranges(0) == id_ranges(1) == [IdRange()]
