@@ -65,6 +65,12 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Largest request body a route accepts unless it sets its own limit.",
     )
+    api_key_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="How long the API remembers a valid key (0: look it up on every request);"
+        " a revoked key keeps working this long at most.",
+    )
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
     outbox_retention_hours: float = Field(default=24, gt=0)

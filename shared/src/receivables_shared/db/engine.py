@@ -42,8 +42,11 @@ class Timeouts:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, timeouts: Timeouts | None = None
+    url: str, *, pool_size: int = 10, timeouts: Timeouts | None = None, pre_ping: bool = True
 ) -> AsyncEngine:
+    """`pre_ping=False` saves a round trip per checkout (the API's pool): a connection that died
+    in the pool then fails its first statement, which is transient (a 503 with Retry-After), and
+    SQLAlchemy discards the pool's older connections, so the next request gets a fresh one."""
     # Sent in the startup packet (asyncpg server_settings): every pooled connection has them,
     # with no extra round trip and nothing a session could forget to SET.
     connect_args = {"server_settings": timeouts.server_settings()} if timeouts else {}
@@ -52,7 +55,7 @@ def create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         connect_args=connect_args,
         hide_parameters=True,
     )

@@ -31,8 +31,13 @@ def create_app(
     settings = settings or definition.load_settings()
     clock = clock or SystemClock(settings.business_date, zone=settings.business_zone)
     url = settings.resolved_database_url()
+    # No pre-ping for the API: a round trip on every request; a dead pooled connection costs
+    # one request a 503 instead (db/engine.py). Workers keep it: their retries are slower.
     engine = create_engine(
-        url, pool_size=settings.database_pool_size, timeouts=settings.api_timeouts()
+        url,
+        pool_size=settings.database_pool_size,
+        timeouts=settings.api_timeouts(),
+        pre_ping=False,
     )
 
     @asynccontextmanager
@@ -63,7 +68,9 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.api_key_finder = api_key_finder(app.state.sessionmaker)
+    app.state.api_key_finder = api_key_finder(
+        app.state.sessionmaker, cache_seconds=settings.api_key_cache_seconds
+    )
     app.add_middleware(
         RequestContextMiddleware,
         service=definition.name,
