@@ -11,8 +11,12 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
+from credit_policy.customers.models import Customer
 from credit_policy.exposure.models import CustomerExposure
 from credit_policy.holds.models import CreditHold, Stop
+from credit_policy.risk_classes.models import RiskClass
+from credit_policy.terms.models import CustomerCredit
+from credit_policy.terms.repository import CreditStanding
 
 
 @dataclass(frozen=True)
@@ -29,51 +33,60 @@ class Position:
         return self.open_amount + self.reserved
 
 
-def _counting(customer_id: uuid.UUID, currency: str, now: datetime) -> list[object]:
-    # An expired reservation stops counting at its expires_at, before the job marks it.
-    return [
-        CreditReservation.customer_id == customer_id,
-        CreditReservation.currency == currency,
-        CreditReservation.status == ReservationStatus.ACTIVE,
-        CreditReservation.expires_at > now,
-    ]
-
-
 class CreditCheckRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def position(self, customer_id: uuid.UUID, currency: str, now: datetime) -> Position:
-        """One statement: open receivables, reservations still counting, any new-credit hold."""
+    async def standing_and_position(
+        self, customer_id: uuid.UUID, now: datetime
+    ) -> tuple[CreditStanding, Position] | None:
+        """Everything a check reads, in one statement (one round trip on the hot path): what the
+        effective terms are computed from, and the position in the customer's own currency.
+        None for an unknown customer."""
+        summary = (CustomerExposure.customer_id == customer_id) & (
+            CustomerExposure.currency == Customer.currency
+        )
         reserved = (
             select(func.coalesce(func.sum(CreditReservation.amount), 0))
-            .where(*_counting(customer_id, currency, now))  # type: ignore[arg-type]
+            .where(
+                CreditReservation.customer_id == customer_id,
+                CreditReservation.currency == Customer.currency,
+                CreditReservation.status == ReservationStatus.ACTIVE,
+                # An expired reservation stops counting at its expires_at, before the job runs.
+                CreditReservation.expires_at > now,
+            )
             .scalar_subquery()
-        )
-        summary = (CustomerExposure.customer_id == customer_id) & (
-            CustomerExposure.currency == currency
         )
         on_hold = exists().where(
             CreditHold.customer_id == customer_id,
             CreditHold.released_on.is_(None),
             CreditHold.stops.contains([Stop.NEW_CREDIT.value]),
         )
-        row = (
-            await self.session.execute(
-                select(
-                    select(CustomerExposure.open_amount).where(summary).scalar_subquery(),
-                    reserved,
-                    select(CustomerExposure.oldest_open_due_date).where(summary).scalar_subquery(),
-                    on_hold,
-                )
+        statement = (
+            select(
+                Customer.currency,
+                CustomerCredit,
+                RiskClass,
+                select(CustomerExposure.open_amount).where(summary).scalar_subquery(),
+                reserved,
+                select(CustomerExposure.oldest_open_due_date).where(summary).scalar_subquery(),
+                on_hold,
             )
-        ).one()
-        return Position(
-            open_amount=Decimal(row[0] or 0),
-            reserved=Decimal(row[1]),
-            oldest_open_due_date=row[2],
-            on_hold=bool(row[3]),
+            .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
+            .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
+            .where(Customer.id == customer_id)
         )
+        row = (await self.session.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        currency, credit, risk_class, open_amount, reserved_amount, oldest_due, held = row
+        position = Position(
+            open_amount=Decimal(open_amount or 0),
+            reserved=Decimal(reserved_amount),
+            oldest_open_due_date=oldest_due,
+            on_hold=bool(held),
+        )
+        return CreditStanding(currency, credit, risk_class), position
 
     async def add(self, reservation: CreditReservation) -> CreditReservation:
         self.session.add(reservation)

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditCheckTerms
-from credit_policy.terms.effective import effective_terms, lock_customer_credit
+from credit_policy.credit_checks.repository import CreditCheckRepository, Position
+from credit_policy.terms.effective import (
+    EffectiveTerms,
+    effective_terms,
+    lock_customer_credit,
+    resolve,
+)
 from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import CustomerTermsChanged
 
@@ -43,8 +50,22 @@ class CreditTerms:
 async def load_credit_terms(session: AsyncSession, customer_id: uuid.UUID) -> CreditTerms | None:
     """The customer's effective terms now; None for an unknown customer."""
     terms = await effective_terms(session, customer_id)
-    if terms is None:
+    return None if terms is None else _credit_terms(terms)
+
+
+async def load_terms_and_position(
+    session: AsyncSession, customer_id: uuid.UUID, now: datetime
+) -> tuple[CreditTerms, Position] | None:
+    """The effective terms and the position in one statement (the check's hot path); the
+    override-or-class rule stays in terms/effective.py. None for an unknown customer."""
+    read = await CreditCheckRepository(session).standing_and_position(customer_id, now)
+    if read is None:
         return None
+    standing, position = read
+    return _credit_terms(resolve(customer_id, standing)[0]), position
+
+
+def _credit_terms(terms: EffectiveTerms) -> CreditTerms:
     return CreditTerms(
         credit_allowed=terms.credit_allowed,
         currency=terms.currency,
