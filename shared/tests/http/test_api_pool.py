@@ -16,7 +16,7 @@ from receivables_shared.db.base import make_metadata
 from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
 from receivables_shared.http.app import create_app
 from receivables_shared.http.authentication import api_key_finder
-from receivables_shared.http.dependencies import ReadKeyDep, SessionDep
+from receivables_shared.http.dependencies import ReadKeyDep, SessionDep, read_only_request
 from receivables_shared.service import ServiceDefinition
 from shared.tests.conftest import Effect
 from shared.tests.faulty_database import FaultyDatabase
@@ -137,3 +137,26 @@ async def test_a_connection_killed_in_the_pool_is_one_503_and_the_next_request_s
     assert broken.headers["retry-after"] == "1"
     assert healed.status_code == 200, healed.text
     assert healed.json() == {"effects": 0}
+
+
+@counting.get("/clock/{mode}")
+async def transaction_clock(mode: str, session: SessionDep, _: ReadKeyDep) -> dict[str, bool]:
+    """now() is the transaction's start: equal across statements of one transaction only."""
+    if mode == "read-only":
+        await read_only_request(session)
+    first = await session.scalar(select(func.now()))
+    await session.execute(select(func.pg_sleep(0.01)))
+    second = await session.scalar(select(func.now()))
+    return {"one_transaction": first == second}
+
+
+async def test_a_read_only_request_runs_without_a_transaction(
+    faulty_client: httpx.AsyncClient,
+) -> None:
+    read_only = await faulty_client.get("/v1/clock/read-only")
+    unit_of_work = await faulty_client.get("/v1/clock/default")
+    again = await faulty_client.get("/v1/clock/default")  # the pooled connection is reset
+
+    assert read_only.json() == {"one_transaction": False}
+    assert unit_of_work.json() == {"one_transaction": True}
+    assert again.json() == {"one_transaction": True}

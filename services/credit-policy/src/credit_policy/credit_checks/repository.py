@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import DateTime, Select, Uuid, and_, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
@@ -33,6 +33,52 @@ class Position:
         return self.open_amount + self.reserved
 
 
+def _standing_and_position() -> Select[
+    str, CustomerCredit, RiskClass, Decimal, Decimal, date | None, bool
+]:
+    """Everything a check reads: what the effective terms are computed from, and the position
+    in the customer's own currency. Built once: on the hot path, building a statement and its
+    cache key cost more than binding two values."""
+    customer_id = bindparam("customer_id", type_=Uuid)
+    now = bindparam("now", type_=DateTime(timezone=True))
+    summary = (CustomerExposure.customer_id == customer_id) & (
+        CustomerExposure.currency == Customer.currency
+    )
+    reserved = (
+        select(func.coalesce(func.sum(CreditReservation.amount), 0))
+        .where(
+            CreditReservation.customer_id == customer_id,
+            CreditReservation.currency == Customer.currency,
+            CreditReservation.status == ReservationStatus.ACTIVE,
+            # An expired reservation stops counting at its expires_at, before the job runs.
+            CreditReservation.expires_at > now,
+        )
+        .scalar_subquery()
+    )
+    on_hold = exists().where(
+        CreditHold.customer_id == customer_id,
+        CreditHold.released_on.is_(None),
+        CreditHold.stops.contains([Stop.NEW_CREDIT.value]),
+    )
+    return (
+        select(
+            Customer.currency,
+            CustomerCredit,
+            RiskClass,
+            select(CustomerExposure.open_amount).where(summary).scalar_subquery(),
+            reserved,
+            select(CustomerExposure.oldest_open_due_date).where(summary).scalar_subquery(),
+            on_hold,
+        )
+        .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
+        .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
+        .where(Customer.id == customer_id)
+    )
+
+
+STANDING_AND_POSITION = _standing_and_position()
+
+
 class CreditCheckRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -40,43 +86,11 @@ class CreditCheckRepository:
     async def standing_and_position(
         self, customer_id: uuid.UUID, now: datetime
     ) -> tuple[CreditStanding, Position] | None:
-        """Everything a check reads, in one statement (one round trip on the hot path): what the
-        effective terms are computed from, and the position in the customer's own currency.
-        None for an unknown customer."""
-        summary = (CustomerExposure.customer_id == customer_id) & (
-            CustomerExposure.currency == Customer.currency
+        """One statement, one round trip on the hot path; None for an unknown customer."""
+        result = await self.session.execute(
+            STANDING_AND_POSITION, {"customer_id": customer_id, "now": now}
         )
-        reserved = (
-            select(func.coalesce(func.sum(CreditReservation.amount), 0))
-            .where(
-                CreditReservation.customer_id == customer_id,
-                CreditReservation.currency == Customer.currency,
-                CreditReservation.status == ReservationStatus.ACTIVE,
-                # An expired reservation stops counting at its expires_at, before the job runs.
-                CreditReservation.expires_at > now,
-            )
-            .scalar_subquery()
-        )
-        on_hold = exists().where(
-            CreditHold.customer_id == customer_id,
-            CreditHold.released_on.is_(None),
-            CreditHold.stops.contains([Stop.NEW_CREDIT.value]),
-        )
-        statement = (
-            select(
-                Customer.currency,
-                CustomerCredit,
-                RiskClass,
-                select(CustomerExposure.open_amount).where(summary).scalar_subquery(),
-                reserved,
-                select(CustomerExposure.oldest_open_due_date).where(summary).scalar_subquery(),
-                on_hold,
-            )
-            .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
-            .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
-            .where(Customer.id == customer_id)
-        )
-        row = (await self.session.execute(statement)).one_or_none()
+        row = result.one_or_none()
         if row is None:
             return None
         currency, credit, risk_class, open_amount, reserved_amount, oldest_due, held = row
