@@ -95,6 +95,9 @@ class ServiceSettings(BaseSettings):
     api_statement_timeout_seconds: float = Field(default=5, ge=0)
     api_lock_timeout_seconds: float = Field(default=2, ge=0)
     api_idle_in_transaction_timeout_seconds: float = Field(default=10, ge=0)
+    api_pool_timeout_seconds: float = Field(
+        default=5, gt=0, description="How long a request waits for a pooled connection: a 503."
+    )
     worker_statement_timeout_seconds: float = Field(default=60, ge=0)
     worker_lock_timeout_seconds: float = Field(default=10, ge=0)
     worker_idle_in_transaction_timeout_seconds: float = Field(

@@ -33,11 +33,15 @@ def create_app(
     url = settings.resolved_database_url()
     # No pre-ping for the API: a round trip on every request; a dead pooled connection costs
     # one request a 503 instead (db/engine.py). Workers keep it: their retries are slower.
+    # No overflow: under a burst, opening and closing connections per request cost more than
+    # waiting for a pooled one (docs/benchmarks.md); after API_POOL_TIMEOUT_SECONDS, a 503.
     engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
         timeouts=settings.api_timeouts(),
         pre_ping=False,
+        max_overflow=0,
+        pool_timeout=settings.api_pool_timeout_seconds,
     )
 
     @asynccontextmanager
