@@ -16,7 +16,7 @@ from receivables_shared.db.base import make_metadata
 from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
 from receivables_shared.http.app import create_app
 from receivables_shared.http.authentication import api_key_finder
-from receivables_shared.http.dependencies import ReadKeyDep, SessionDep, read_only_request
+from receivables_shared.http.dependencies import ReadKeyDep, SessionDep, without_transaction
 from receivables_shared.service import ServiceDefinition
 from shared.tests.conftest import Effect
 from shared.tests.faulty_database import FaultyDatabase
@@ -143,14 +143,14 @@ async def test_a_connection_killed_in_the_pool_is_one_503_and_the_next_request_s
 async def transaction_clock(mode: str, session: SessionDep, _: ReadKeyDep) -> dict[str, bool]:
     """now() is the transaction's start: equal across statements of one transaction only."""
     if mode == "read-only":
-        await read_only_request(session)
+        await without_transaction(session)
     first = await session.scalar(select(func.now()))
     await session.execute(select(func.pg_sleep(0.01)))
     second = await session.scalar(select(func.now()))
     return {"one_transaction": first == second}
 
 
-async def test_a_read_only_request_runs_without_a_transaction(
+async def test_a_request_without_transaction_commits_each_statement_alone(
     faulty_client: httpx.AsyncClient,
 ) -> None:
     read_only = await faulty_client.get("/v1/clock/read-only")

@@ -34,11 +34,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-async def read_only_request(session: AsyncSession) -> None:
-    """Declare, before the first statement, that this request writes nothing: its statements
-    then run without BEGIN and COMMIT (two round trips less on a hot read path), each in its
-    own snapshot, so a consistent read must be one statement. A session already in a
-    transaction (a test's, bound to a savepoint) is left as it is."""
+async def without_transaction(session: AsyncSession) -> None:
+    """Declare, before the first statement, that every statement of this request stands alone
+    (a read, or one insert-if-absent): each then commits by itself, without BEGIN and COMMIT
+    (two round trips less on a hot path). A consistent read must therefore be one statement.
+    A session already in a transaction (a test's, bound to a savepoint) is left as it is."""
     if not session.in_transaction():
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 

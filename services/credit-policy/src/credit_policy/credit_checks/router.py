@@ -18,7 +18,7 @@ from credit_policy.dependencies import (
     SettingsDep,
     WriteKeyDep,
 )
-from receivables_shared.http.dependencies import read_only_request
+from receivables_shared.http.dependencies import without_transaction
 
 router = APIRouter(tags=["credit checks"])
 
@@ -35,7 +35,7 @@ async def check_credit(
     """Decide on an order; with `reserve`, an approved amount is reserved atomically."""
     if not data.reserve and idempotency.key is None:
         # Nothing to write: the check reads terms and position in one statement (repository).
-        await read_only_request(session)
+        await without_transaction(session)
     if replay := await idempotency.replay():
         return replay
     result = await service.check_credit(session, clock, settings, data)
