@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Select, Uuid, and_, bindparam, exists, func, select, update
+from sqlalchemy import (
+    DateTime,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
@@ -77,6 +88,16 @@ def _standing_and_position() -> Select[
 
 
 STANDING_AND_POSITION = _standing_and_position()
+#: The customer's credit row, locked until the transaction ends: the same row lock changes of
+#: terms take (terms/repository.py), so reserving checks of one customer run one at a time.
+LOCK_CREDIT = (
+    select(CustomerCredit.customer_id)
+    .where(CustomerCredit.customer_id == bindparam("customer_id", type_=Uuid))
+    .with_for_update()
+)
+#: A Core insert, not a unit-of-work flush: the reservation is only written, never changed
+#: in the same request.
+INSERT_RESERVATION = insert(CreditReservation.__table__)  # type: ignore[arg-type]
 
 
 class CreditCheckRepository:
@@ -102,9 +123,26 @@ class CreditCheckRepository:
         )
         return CreditStanding(currency, credit, risk_class), position
 
+    async def lock_credit(self, customer_id: uuid.UUID) -> None:
+        await self.session.execute(LOCK_CREDIT, {"customer_id": customer_id})
+
     async def add(self, reservation: CreditReservation) -> CreditReservation:
-        self.session.add(reservation)
-        await self.session.flush()
+        """Insert the reservation; the object returned carries its id, outside the session."""
+        reservation.id = reservation.id or uuid.uuid4()
+        await self.session.execute(
+            INSERT_RESERVATION,
+            {
+                "id": reservation.id,
+                "customer_id": reservation.customer_id,
+                "currency": reservation.currency,
+                "amount": reservation.amount,
+                "order_reference": reservation.order_reference,
+                "status": reservation.status,
+                "created_at": reservation.created_at,
+                "expires_at": reservation.expires_at,
+                "ended_at": reservation.ended_at,
+            },
+        )
         return reservation
 
     async def get(

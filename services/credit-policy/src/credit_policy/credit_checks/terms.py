@@ -22,7 +22,6 @@ from credit_policy.credit_checks.repository import CreditCheckRepository, Positi
 from credit_policy.terms.effective import (
     EffectiveTerms,
     effective_terms,
-    lock_customer_credit,
     resolve,
 )
 from receivables_shared.consumer import HandlerContext
@@ -80,8 +79,9 @@ def _credit_terms(terms: EffectiveTerms) -> CreditTerms:
 
 async def lock_credit(session: AsyncSession, customer_id: uuid.UUID) -> None:
     """Hold the customer's credit row until the transaction ends: reserving checks (and
-    changes of terms) of one customer run one after the other."""
-    await lock_customer_credit(session, customer_id)
+    changes of terms, terms/effective.py `lock_customer_credit`) of one customer run one after
+    the other. One prepared statement that loads nothing (the check's hot path)."""
+    await CreditCheckRepository(session).lock_credit(customer_id)
 
 
 async def on_customer_terms_changed(
