@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -160,3 +161,37 @@ async def test_a_request_without_transaction_commits_each_statement_alone(
     assert read_only.json() == {"one_transaction": False}
     assert unit_of_work.json() == {"one_transaction": True}
     assert again.json() == {"one_transaction": True}
+
+
+@counting.get("/slow")
+async def slow(session: SessionDep, _: ReadKeyDep) -> dict[str, bool]:
+    await session.execute(select(func.pg_sleep(0.5)))
+    return {"slept": True}
+
+
+async def test_a_request_that_finds_the_pool_busy_waits_then_gets_a_503(
+    faulty: FaultyDatabase,
+) -> None:
+    owner = create_engine(faulty.owner_url, pool_size=1)
+    secret = await issue(create_sessionmaker(owner))
+    await owner.dispose()
+    settings = ProbeSettings(
+        database_url=faulty.url,
+        role="api",
+        database_pool_size=1,
+        api_pool_timeout_seconds=0.1,
+        api_key_cache_seconds=60,
+    )
+    app = create_app(COUNTING, settings)
+    async with client_of(app, {"Authorization": f"Bearer {secret}"}) as client:
+        assert (await client.get("/v1/effects/count")).status_code == 200  # the key is cached
+        holding = asyncio.create_task(client.get("/v1/slow"))
+        await asyncio.sleep(0.2)  # the slow request holds the only connection
+        refused = await client.get("/v1/effects/count")
+        held = await holding
+        after = await client.get("/v1/effects/count")
+    await app.state.engine.dispose()
+
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["retry-after"] == "1"
+    assert held.status_code == 200 and after.status_code == 200
