@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import random
 import socket
 import time
@@ -145,6 +146,18 @@ class Result:
     p99_ms: float
     max_ms: float
     decisions: dict[str, int]
+    #: User + system CPU of the API process per check: what a busy shared machine changes least.
+    api_cpu_ms: float | None = None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_check(cpu: float, checks: int) -> float:
+    return round(cpu * 1000 / max(checks, 1), 2)
 
 
 def summarise(
@@ -270,7 +283,9 @@ async def flat_out(
     return latencies, time.perf_counter() - start, decisions
 
 
-async def measure(args: argparse.Namespace, base_url: str, key: str, dsn: str) -> list[Result]:
+async def measure(
+    args: argparse.Namespace, base_url: str, key: str, dsn: str, api_pid: int
+) -> list[Result]:
     rng = random.Random(7)
     picks = [rng.randint(1, args.customers) for _ in range(200_000)]
     amounts = [Decimal(rng.randint(100, 500_000)) / 100 for _ in range(len(picks))]
@@ -336,8 +351,11 @@ async def measure(args: argparse.Namespace, base_url: str, key: str, dsn: str) -
             ("http reserve", http(True, "paced-reserve")),
             ("raw sql", raw),
         ]:
+            cpu = cpu_seconds(api_pid)
             latencies, seconds, decisions = await paced(check, args.rate, args.seconds)
             results.append(summarise(path, scenario, latencies, seconds, decisions))
+            if path != "raw sql":
+                results[-1].api_cpu_ms = per_check(cpu_seconds(api_pid) - cpu, len(latencies))
             print(results[-1], flush=True)
         scenario = f"flat out x{args.concurrency}"
         for path, check in [
@@ -345,8 +363,11 @@ async def measure(args: argparse.Namespace, base_url: str, key: str, dsn: str) -
             ("http reserve", http(True, "flat-reserve")),
             ("raw sql", raw),
         ]:
+            cpu = cpu_seconds(api_pid)
             latencies, seconds, decisions = await flat_out(check, args.concurrency, args.seconds)
             results.append(summarise(path, scenario, latencies, seconds, decisions))
+            if path != "raw sql":
+                results[-1].api_cpu_ms = per_check(cpu_seconds(api_pid) - cpu, len(latencies))
             print(results[-1], flush=True)
     return results
 
@@ -375,7 +396,7 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-        results = asyncio.run(measure(args, base_url, key, dsn))
+        results = asyncio.run(measure(args, base_url, key, dsn, api.pid))
     finally:
         if api is not None:
             api.terminate()
@@ -383,12 +404,13 @@ def main() -> None:
         asyncio.run(drop_databases_with_prefix(server, f"bench{RUN}_"))
     print(
         f"{'path':<13} {'scenario':<15} {'checks':>7} {'seconds':>8} {'checks/s':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  decisions"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'API CPU ms':>10}  decisions"
     )
     for r in results:
+        cpu = "" if r.api_cpu_ms is None else str(r.api_cpu_ms)
         print(
             f"{r.path:<13} {r.scenario:<15} {r.checks:>7} {r.seconds:>8} {r.per_second:>9} "
-            f"{r.p50_ms:>8} {r.p99_ms:>8} {r.max_ms:>8}  {r.decisions}"
+            f"{r.p50_ms:>8} {r.p99_ms:>8} {r.max_ms:>8} {cpu:>10}  {r.decisions}"
         )
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

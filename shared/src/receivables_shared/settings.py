@@ -65,6 +65,12 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Largest request body a route accepts unless it sets its own limit.",
     )
+    api_key_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="How long the API remembers a valid key (0: look it up on every request);"
+        " a revoked key keeps working this long at most.",
+    )
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_seconds: float = Field(default=0.05, gt=0)
     outbox_retention_hours: float = Field(default=24, gt=0)
@@ -89,6 +95,9 @@ class ServiceSettings(BaseSettings):
     api_statement_timeout_seconds: float = Field(default=5, ge=0)
     api_lock_timeout_seconds: float = Field(default=2, ge=0)
     api_idle_in_transaction_timeout_seconds: float = Field(default=10, ge=0)
+    api_pool_timeout_seconds: float = Field(
+        default=5, gt=0, description="How long a request waits for a pooled connection: a 503."
+    )
     worker_statement_timeout_seconds: float = Field(default=60, ge=0)
     worker_lock_timeout_seconds: float = Field(default=10, ge=0)
     worker_idle_in_transaction_timeout_seconds: float = Field(

@@ -42,8 +42,22 @@ class Timeouts:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, timeouts: Timeouts | None = None
+    url: str,
+    *,
+    pool_size: int = 10,
+    timeouts: Timeouts | None = None,
+    pre_ping: bool = True,
+    max_overflow: int | None = None,
+    pool_timeout: float = 30,
 ) -> AsyncEngine:
+    """`pre_ping=False` saves a round trip per checkout (the API's pool): a connection that died
+    in the pool then fails its first statement, which is transient (a 503 with Retry-After), and
+    SQLAlchemy discards the pool's older connections, so the next request gets a fresh one.
+
+    `max_overflow` (default: `pool_size` more) connections are opened beyond the pool when all
+    are busy and closed again when returned. `max_overflow=0` makes a burst wait for a pooled
+    connection instead (up to `pool_timeout`, then a transient error, a 503): opening one costs
+    a handshake, type introspection and re-preparing statements, several times a whole check."""
     # Sent in the startup packet (asyncpg server_settings): every pooled connection has them,
     # with no extra round trip and nothing a session could forget to SET.
     connect_args = {"server_settings": timeouts.server_settings()} if timeouts else {}
@@ -51,8 +65,9 @@ def create_engine(
     engine = create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=pre_ping,
         connect_args=connect_args,
         hide_parameters=True,
     )

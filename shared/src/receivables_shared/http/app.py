@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,8 +32,17 @@ def create_app(
     settings = settings or definition.load_settings()
     clock = clock or SystemClock(settings.business_date, zone=settings.business_zone)
     url = settings.resolved_database_url()
+    # No pre-ping for the API: a round trip on every request; a dead pooled connection costs
+    # one request a 503 instead (db/engine.py). Workers keep it: their retries are slower.
+    # No overflow: under a burst, opening and closing connections per request cost more than
+    # waiting for a pooled one (docs/benchmarks.md); after API_POOL_TIMEOUT_SECONDS, a 503.
     engine = create_engine(
-        url, pool_size=settings.database_pool_size, timeouts=settings.api_timeouts()
+        url,
+        pool_size=settings.database_pool_size,
+        timeouts=settings.api_timeouts(),
+        pre_ping=False,
+        max_overflow=0,
+        pool_timeout=settings.api_pool_timeout_seconds,
     )
 
     @asynccontextmanager
@@ -48,6 +58,9 @@ def create_app(
                 definition, settings, create_sessionmaker(worker_engine), clock
             )
             await workers.start()
+        # Everything built at startup (routes, models, compiled statements) will live as long
+        # as the process: out of the collector's sight, a full collection no longer walks it.
+        gc.freeze()
         try:
             yield
         finally:
@@ -63,7 +76,9 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.api_key_finder = api_key_finder(app.state.sessionmaker)
+    app.state.api_key_finder = api_key_finder(
+        app.state.sessionmaker, cache_seconds=settings.api_key_cache_seconds
+    )
     app.add_middleware(
         RequestContextMiddleware,
         service=definition.name,

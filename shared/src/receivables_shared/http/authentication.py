@@ -2,10 +2,14 @@
 
 The request middleware authenticates every non-public path with this and hands the key to the
 `ApiKeyDep` dependency through the request state, so a key is looked up once per request.
+A key found is remembered in the process for `API_KEY_CACHE_SECONDS` (a revoked key keeps
+working that long at most); unknown and revoked keys are never remembered.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
@@ -42,11 +46,44 @@ def presented_key(headers: Headers) -> str | None:
     return headers.get("x-api-key") or None
 
 
-def api_key_finder(sessionmaker: SessionMaker) -> ApiKeyFinder:
-    """Looks the key up in a short session of its own, closed before the endpoint runs."""
+#: More distinct keys than this in one TTL (not a real deployment) and the cache starts over.
+MAX_CACHED_KEYS = 1024
 
-    async def find(secret: str) -> ApiKey | None:
+
+def api_key_finder(
+    sessionmaker: SessionMaker,
+    *,
+    cache_seconds: float = 0,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> ApiKeyFinder:
+    """Looks the key up in a short session of its own, closed before the endpoint runs.
+
+    With `cache_seconds` > 0 a found key is served from memory until it is that old: the lookup
+    (a pool checkout, BEGIN, a query) was a quarter of a credit check's serving time.
+    """
+
+    async def lookup(secret: str) -> ApiKey | None:
         async with sessionmaker() as session:
             return await find_api_key(session, secret)
 
-    return find
+    if cache_seconds <= 0:
+        return lookup
+    # Keyed by the secret's digest: the cache holds no usable secret.
+    found: dict[bytes, tuple[float, ApiKey]] = {}
+
+    async def cached(secret: str) -> ApiKey | None:
+        digest = hashlib.sha256(secret.encode()).digest()
+        now = monotonic()
+        hit = found.get(digest)
+        if hit is not None and now - hit[0] < cache_seconds:
+            return hit[1]
+        key = await lookup(secret)
+        if key is None:
+            found.pop(digest, None)
+            return None
+        if len(found) >= MAX_CACHED_KEYS:
+            found.clear()
+        found[digest] = (now, key)
+        return key
+
+    return cached

@@ -18,6 +18,7 @@ from credit_policy.dependencies import (
     SettingsDep,
     WriteKeyDep,
 )
+from receivables_shared.http.dependencies import without_transaction
 
 router = APIRouter(tags=["credit checks"])
 
@@ -32,6 +33,9 @@ async def check_credit(
     idempotency: IdempotencyDep,
 ) -> CreditCheckResult | Response:
     """Decide on an order; with `reserve`, an approved amount is reserved atomically."""
+    if not data.reserve and idempotency.key is None:
+        # Nothing to write: the check reads terms and position in one statement (repository).
+        await without_transaction(session)
     if replay := await idempotency.replay():
         return replay
     result = await service.check_credit(session, clock, settings, data)

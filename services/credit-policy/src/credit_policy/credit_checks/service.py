@@ -17,7 +17,7 @@ from credit_policy.credit_checks.schemas import (
     Decision,
     Reason,
 )
-from credit_policy.credit_checks.terms import CreditTerms, load_credit_terms, lock_credit
+from credit_policy.credit_checks.terms import CreditTerms, load_terms_and_position, lock_credit
 from credit_policy.reviews.service import has_open_worsening_review
 from credit_policy.settings import Settings
 from receivables_shared.clock import Clock
@@ -99,8 +99,11 @@ def prepayment_amount(amount: Decimal, terms: CreditTerms, currency: str) -> Dec
 async def check_credit(
     session: AsyncSession, clock: Clock, settings: Settings, data: CreditCheckRequest
 ) -> CreditCheckResult:
-    terms = await load_credit_terms(session, data.customer_id)
-    if terms is None:
+    if data.reserve:
+        # Before the read: the position must be read under the lock (docs/credit-checks.md).
+        await lock_credit(session, data.customer_id)
+    read = await load_terms_and_position(session, data.customer_id, clock.now())
+    if read is None:
         # An order system gets a decision it can act on, not an error: nothing is reserved.
         return CreditCheckResult(
             decision=Decision.DECLINED,
@@ -110,6 +113,7 @@ async def check_credit(
             available=None,
             reasons=[Reason.UNKNOWN_CUSTOMER],
         )
+    terms, position = read
     currency = terms.currency
     if data.currency != currency:
         raise InvalidField(
@@ -117,10 +121,6 @@ async def check_credit(
         )
     if not fits_minor_units(data.amount, currency):
         raise InvalidField("amount", f"{currency} amounts have at most {quantum(currency)} steps")
-    repository = CreditCheckRepository(session)
-    if data.reserve:
-        await lock_credit(session, data.customer_id)
-    position = await repository.position(data.customer_id, currency, clock.now())
     reasons = reasons_for(terms, position, data.amount, clock.today(), settings)
     reasons += await review_reasons(session, data.customer_id)
     decision = decide(reasons, terms)
@@ -138,7 +138,7 @@ async def check_credit(
         result.prepayment_amount = prepayment_amount(data.amount, terms, currency)
     if decision is Decision.APPROVED and data.reserve:
         now = clock.now()
-        reservation = await repository.add(
+        reservation = await CreditCheckRepository(session).add(
             CreditReservation(
                 customer_id=data.customer_id,
                 currency=currency,

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditCheckTerms
-from credit_policy.terms.effective import effective_terms, lock_customer_credit
+from credit_policy.credit_checks.repository import CreditCheckRepository, Position
+from credit_policy.terms.effective import (
+    EffectiveTerms,
+    effective_terms,
+    resolve,
+)
 from receivables_shared.consumer import HandlerContext
 from receivables_shared.events import CustomerTermsChanged
 
@@ -43,8 +49,22 @@ class CreditTerms:
 async def load_credit_terms(session: AsyncSession, customer_id: uuid.UUID) -> CreditTerms | None:
     """The customer's effective terms now; None for an unknown customer."""
     terms = await effective_terms(session, customer_id)
-    if terms is None:
+    return None if terms is None else _credit_terms(terms)
+
+
+async def load_terms_and_position(
+    session: AsyncSession, customer_id: uuid.UUID, now: datetime
+) -> tuple[CreditTerms, Position] | None:
+    """The effective terms and the position in one statement (the check's hot path); the
+    override-or-class rule stays in terms/effective.py. None for an unknown customer."""
+    read = await CreditCheckRepository(session).standing_and_position(customer_id, now)
+    if read is None:
         return None
+    standing, position = read
+    return _credit_terms(resolve(customer_id, standing)[0]), position
+
+
+def _credit_terms(terms: EffectiveTerms) -> CreditTerms:
     return CreditTerms(
         credit_allowed=terms.credit_allowed,
         currency=terms.currency,
@@ -59,8 +79,9 @@ async def load_credit_terms(session: AsyncSession, customer_id: uuid.UUID) -> Cr
 
 async def lock_credit(session: AsyncSession, customer_id: uuid.UUID) -> None:
     """Hold the customer's credit row until the transaction ends: reserving checks (and
-    changes of terms) of one customer run one after the other."""
-    await lock_customer_credit(session, customer_id)
+    changes of terms, terms/effective.py `lock_customer_credit`) of one customer run one after
+    the other. One prepared statement that loads nothing (the check's hot path)."""
+    await CreditCheckRepository(session).lock_credit(customer_id)
 
 
 async def on_customer_terms_changed(
