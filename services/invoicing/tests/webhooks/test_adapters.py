@@ -80,6 +80,18 @@ def test_stripe_charge_succeeded_with_billing_name() -> None:
     assert (payment.external_id, payment.payer_name) == ("ch_1", "SIA Koks")
 
 
+def test_a_charge_and_its_payment_intent_are_one_payment() -> None:
+    intent = read("stripe", stripe_event("evt_1"))
+    charge_event = stripe_event("evt_2")
+    charge_event["type"] = "charge.succeeded"
+    charge_event["data"]["object"] |= {"id": "ch_1", "payment_intent": "pi_3PqRsT2eZvKYlo2C1xYz"}
+
+    charge = read("stripe", charge_event)
+
+    # Stripe sends both events for one card payment: the same key, so it is applied once.
+    assert charge.external_id == intent.external_id == "pi_3PqRsT2eZvKYlo2C1xYz"
+
+
 def test_quickbooks_payment_reads_numbers_as_exact_decimals() -> None:
     payment = read("quickbooks", quickbooks_notification())
 

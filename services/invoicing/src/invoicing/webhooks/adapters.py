@@ -229,9 +229,13 @@ class StripeAdapter:
             raise PayloadRejected("data.object.created must be a unix timestamp")
         metadata = _object(payment.get("metadata") or {}, "data.object.metadata")
         billing = _object(payment.get("billing_details") or {}, "data.object.billing_details")
+        # One card payment fires both payment_intent.succeeded and charge.succeeded: a charge
+        # names its PaymentIntent, so both key the same payment and it is applied once.
+        intent = payment.get("payment_intent") if event.get("type") == "charge.succeeded" else None
+        payment_key = intent if isinstance(intent, str) and intent else payment.get("id")
         return IncomingPayment(
             source=source,
-            external_id=_required_text(payment.get("id"), "data.object.id"),
+            external_id=_required_text(payment_key, "data.object.id"),
             amount=_amount(minor.scaleb(-minor_units(currency)), "data.object.amount", currency),
             currency=currency,
             received_on=datetime.fromtimestamp(int(created), UTC).astimezone(zone).date(),
