@@ -121,6 +121,7 @@ async def test_json_lines_are_loaded_too_and_go_overdue_with_the_customers_terms
     ]  # fmt: skip
     body = "\n".join(json.dumps(line) for line in lines).encode()
 
+    clock.set(datetime(2026, 2, 10, 9, tzinfo=UTC))  # the day the ledger is taken over
     response = await client.post(
         URL, content=body, headers={"Content-Type": "application/x-ndjson"}
     )
@@ -132,8 +133,9 @@ async def test_json_lines_are_loaded_too_and_go_overdue_with_the_customers_terms
     [overdue] = await outbox_events(session, "InvoiceOverdue")
     assert InvoiceOverdue.model_validate(overdue.payload).number == "A-1"
     stored = await imported(session)
-    # 365.00 x 2 % x 12 / 365 = 0.24 a day, 30 days (2026-02-01 .. 2026-03-02).
-    assert stored["A-1"].open_amount == Decimal("365.00") + Decimal("7.20")
+    # 365.00 x 2 % x 12 / 365 = 0.24 a day, from the import (2026-02-10) on: 20 days. The 10
+    # days overdue before it were the previous ledger's to charge, not a lump on the first run.
+    assert stored["A-1"].open_amount == Decimal("365.00") + Decimal("4.80")
     assert stored["A-1"].late_interest_percent_per_month == 2
 
 

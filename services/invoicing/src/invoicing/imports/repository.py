@@ -43,7 +43,7 @@ INSERT INTO invoices (id, number, series, customer_id, currency, net_total, tax_
     open_amount, paid_amount, state, issue_date, due_date, original_due_date, issued_at,
     issuing_system, order_reference, rf_reference, payment_term_days, terms_source,
     terms_version, business_day_rule, early_payment_discount_percent,
-    late_interest_percent_per_month, interest_grace_days, imported)
+    late_interest_percent_per_month, interest_grace_days, interest_accrued_through, imported)
 SELECT r.id, r.number, '{IMPORT_SERIES}', r.customer_id, r.currency, r.net_total, r.tax_total,
     r.total, r.total - r.paid_amount, r.paid_amount,
     CASE WHEN r.paid_amount > 0 THEN '{InvoiceState.PARTIALLY_PAID.value}'
@@ -52,7 +52,10 @@ SELECT r.id, r.number, '{IMPORT_SERIES}', r.customer_id, r.currency, r.net_total
     r.rf_reference, r.due_date - r.issue_date,
     CASE WHEN t.customer_id IS NULL THEN 'defaults' ELSE 'customer_terms' END,
     t.terms_version, 'none', 0,
-    COALESCE(t.late_interest_percent_per_month, 0), COALESCE(t.interest_grace_days, 0), true
+    COALESCE(t.late_interest_percent_per_month, 0), COALESCE(t.interest_grace_days, 0),
+    -- Interest before the import was the previous ledger's business: accrue from the import
+    -- day on, never years of back interest in one lump on the first run.
+    CAST(:today AS date), true
 FROM unnest(
     CAST(:ids AS uuid[]), CAST(:numbers AS text[]), CAST(:customer_ids AS uuid[]),
     CAST(:currencies AS text[]), CAST(:net_totals AS numeric[]), CAST(:tax_totals AS numeric[]),
@@ -160,6 +163,7 @@ class ImportRepository:
                 "order_references": [r.order_reference for r in rows],
                 "rf_references": [r.rf_reference for r in rows],
                 "now": clock.now(),
+                "today": clock.today(),
                 "imported_by": imported_by,
             },
         )
