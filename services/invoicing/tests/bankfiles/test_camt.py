@@ -204,3 +204,19 @@ def test_cr_only_line_ends_keep_their_line_numbers() -> None:
 
     assert cr_only == parse_statement(lf)
     assert cr_only.statements[0].entries[0].raw_position.endswith("(line 30)")
+
+
+def test_a_reused_ntry_ref_without_a_servicer_reference_does_not_merge_two_bookings() -> None:
+    # Some banks put the same NtryRef (a QR-IBAN, "Test Buchung") on every entry, day after day.
+    today = read("camt053-v08-northwind.xml").replace(
+        b"<AcctSvcrRef>2026030300001</AcctSvcrRef>", b""
+    )
+    tomorrow = today.replace(b"640.50", b"99.00").replace(b"2026-03-03", b"2026-03-04")
+
+    first = {e.entry_reference for e in parse_statement(today).statements[0].entries}
+    again = {e.entry_reference for e in parse_statement(today).statements[0].entries}
+    second = {e.entry_reference for e in parse_statement(tomorrow).statements[0].entries}
+
+    assert first == again  # the same file twice: the same keys, applied once
+    (new_booking,) = second - first
+    assert new_booking.startswith("content:")

@@ -214,7 +214,11 @@ def _entries(entry: etree._Element) -> list[Entry]:
     credit = _credit(entry, required=True)
     assert money is not None and credit is not None
     status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
-    reference = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef") or ""
+    # Only the servicer's reference identifies a booking across statements. NtryRef is unique
+    # within one statement at most, and banks reuse it (a QR-IBAN, "Test Buchung"): keyed on it,
+    # tomorrow's new credit would look like today's and be dropped. Without AcctSvcrRef the
+    # key is derived from the entry's content (references.with_derived_references).
+    reference = _text(entry, "AcctSvcrRef") or ""
     code = _bank_transaction_code(_find(entry, "BkTxCd"))
     facts = _EntryFacts(
         booking_date=_date(_find(entry, "BookgDt")),
