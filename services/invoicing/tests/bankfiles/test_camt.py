@@ -220,3 +220,15 @@ def test_a_reused_ntry_ref_without_a_servicer_reference_does_not_merge_two_booki
     assert first == again  # the same file twice: the same keys, applied once
     (new_booking,) = second - first
     assert new_booking.startswith("content:")
+
+
+def test_an_amount_too_large_to_store_is_a_malformed_file_naming_the_element() -> None:
+    huge = read("camt053-v08-northwind.xml").replace(
+        b'<Amt Ccy="EUR">640.50</Amt>', b'<Amt Ccy="EUR">100000000000000000000.00</Amt>', 1
+    )
+
+    with pytest.raises(MalformedStatement) as caught:
+        parse_statement(huge)
+
+    assert "Amt" in caught.value.location
+    assert "too large" in caught.value.message

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from invoicing.bankfiles.amounts import too_large
 from invoicing.bankfiles.models import (
     Entry,
     MalformedStatement,
@@ -101,6 +102,8 @@ def _money(element: etree._Element, path: str, *, required: bool) -> _Money | No
         raise MalformedStatement(
             _position(found), "an amount must be a non-negative decimal with a Ccy attribute"
         )
+    if too_large(amount):
+        raise MalformedStatement(_position(found), f"{found.text!r} is too large an amount")
     return _Money(amount, currency)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from invoicing.bankfiles.amounts import too_large
 from invoicing.bankfiles.models import Entry, MalformedStatement, ParsedFile, Statement
 from invoicing.bankfiles.mt940_details import parse_details
 from invoicing.bankfiles.references import iban_shape, split_account
@@ -104,7 +105,10 @@ def _amount(value: str, line: int) -> Decimal:
     if value.count(",") != 1:
         raise MalformedStatement(f"line {line}", f"{value!r} is not an MT940 amount (n,nn)")
     whole, fraction = value.split(",")
-    return Decimal(f"{int(whole)}.{fraction or '0'}")
+    amount = Decimal(f"{int(whole)}.{fraction or '0'}")
+    if too_large(amount):
+        raise MalformedStatement(f"line {line}", f"{value!r} is too large an amount")
+    return amount
 
 
 def _date(value: str, line: int) -> date:
