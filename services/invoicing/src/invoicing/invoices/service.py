@@ -27,6 +27,7 @@ from invoicing.ledger.repository import LedgerRepository
 from invoicing.ledger.service import post_movement
 from invoicing.numbering.repository import format_number, next_number
 from invoicing.payments.allocation import consume_credit
+from invoicing.payments.repository import PaymentRepository
 from invoicing.settings import Settings
 from invoicing.terms.repository import CustomerTermsRepository
 from receivables_shared.clock import Clock
@@ -127,6 +128,10 @@ async def issue_invoice(
         discount_until = min(issue_date + timedelta(days=terms.discount_days), due_date)
         discount_amount = round_to_currency(total * terms.discount_percent / HUNDRED, data.currency)
 
+    # The customer's allocation lock before the series counter: consume_credit below needs it,
+    # and waiting for it while holding the counter would stall every issuer of the series
+    # behind one customer's bank-file or webhook batch. (Advisory locks are re-entrant.)
+    await PaymentRepository(session).lock_customer(data.customer_id)
     number = format_number(
         data.series, issue_date.year, await next_number(session, data.series, issue_date.year)
     )
