@@ -32,8 +32,10 @@ class AllocatingApplier:
     async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
         repository = PaymentRepository(session)
         key = f"webhook:{payment.source}:{payment.external_id}"
-        if await repository.by_source_key(key) is None and await _names_only_future_invoices(
-            repository, payment
+        # A known invoice (the usual case) settles it in one query; only a payment naming
+        # none looks for an earlier delivery of itself.
+        if await _names_only_future_invoices(repository, payment) and (
+            await repository.by_source_key(key) is None
         ):
             return ApplyOutcome.parked(
                 "the invoices it names are not known yet: " + ", ".join(payment.invoice_numbers[:5])
