@@ -62,6 +62,17 @@ async def receive_payment(
 ) -> tuple[Payment, bool]:
     """Store and allocate a payment once: (the payment, True) the first time; a repeat of the
     same source_key returns the stored payment and False, and changes nothing."""
+    received = await receive_payment_unless_early(session, clock, incoming, wait=False)
+    assert received is not None, "only a payment that may wait is left unstored"
+    return received
+
+
+async def receive_payment_unless_early(
+    session: AsyncSession, clock: Clock, incoming: IncomingPayment, *, wait: bool = True
+) -> tuple[Payment, bool] | None:
+    """`receive_payment`, except that a new payment naming invoice numbers none of which is
+    known yet, and that nothing else matches to a customer, is not stored (None): it came
+    before its invoices, and its sender (the webhook worker) tries it again later."""
     _check_amount(incoming.amount, incoming.currency)
     repository = PaymentRepository(session)
     values = {
@@ -88,6 +99,13 @@ async def receive_payment(
         customer_id=incoming.customer_id,
         invoice_numbers=incoming.invoice_numbers,
     )
+    if (
+        wait
+        and match.customer_id is None
+        and incoming.invoice_numbers
+        and await repository.by_source_key(incoming.source_key[:300]) is None
+    ):
+        return None
     values["customer_id"] = match.customer_id
     payment = await repository.insert_new(values)
     if payment is None:
