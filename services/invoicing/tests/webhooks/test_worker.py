@@ -24,11 +24,11 @@ from invoicing.webhooks.signing import standard_headers
 from invoicing.webhooks.sources import load_sources
 from invoicing.webhooks.worker import apply_due_deliveries
 from receivables_shared.clock import ManualClock
+from receivables_shared.db.engine import create_sessionmaker
 from receivables_shared.events import PaymentReceived
+from receivables_shared.jobs import JobContext
 from receivables_shared.outbox import record_event
 from receivables_shared.outbox.models import OutboxEvent
-from receivables_shared.db.engine import create_sessionmaker
-from receivables_shared.jobs import JobContext
 from services.invoicing.tests.webhooks.samples import (
     SOURCES_JSON,
     STANDARD_SECRET,
