@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -70,6 +70,7 @@ class Result:
     per_second: float
     lost: int
     double_applied: int
+    statements_per_payment: float = 0.0
 
 
 INSERT_CUSTOMERS = """
@@ -122,6 +123,20 @@ def payments_for(count: int, invoices: int) -> list[IncomingPayment]:
     return payments
 
 
+def statement_counter(engine: object) -> list[int]:
+    """Counts every SQL statement the engine sends (executemany counts once): [count]."""
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    assert isinstance(engine, AsyncEngine)
+    counted = [0]
+
+    def count(*_: object) -> None:
+        counted[0] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    return counted
+
+
 async def platform(url: str, payments: list[IncomingPayment], workers: int) -> Result:
     engine = create_engine(url, pool_size=workers)
     sessions = create_sessionmaker(engine)
@@ -145,12 +160,15 @@ async def platform(url: str, payments: list[IncomingPayment], workers: int) -> R
                     if not is_transient(error):
                         raise
 
+    counted = statement_counter(engine)
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(workers)))
     seconds = time.perf_counter() - started
+    statements = counted[0] / len(payments)
     lost, double = await count_faults(engine, payments)
     await engine.dispose()
-    return Result("platform", len(payments), seconds, len(payments) / seconds, lost, double)
+    per_second = len(payments) / seconds
+    return Result("platform", len(payments), seconds, per_second, lost, double, statements)
 
 
 async def count_faults(
@@ -188,7 +206,7 @@ async def count_faults(
     return len(payments) - int(stored or 0), int(twice or 0)
 
 
-async def worker_path(url: str, payments: list[IncomingPayment]) -> Result:
+async def worker_path(url: str, payments: list[IncomingPayment], parallel: int = 1) -> Result:
     """Deliveries stored as the HTTP intake stores them, then applied by the worker's rounds."""
     secret = new_standard_secret()
     sources = json.dumps(
@@ -196,7 +214,7 @@ async def worker_path(url: str, payments: list[IncomingPayment]) -> Result:
     )
     settings = Settings(database_url=url, webhook_sources=sources)
     source = load_sources(sources)["bench"]
-    engine = create_engine(url, pool_size=2)
+    engine = create_engine(url, pool_size=parallel + 1)
     sessions = create_sessionmaker(engine)
     clock = SystemClock()
     bodies = []
@@ -225,13 +243,26 @@ async def worker_path(url: str, payments: list[IncomingPayment]) -> Result:
                 )
     context = JobContext(sessionmaker=sessions, clock=clock, settings=settings)
     applier = AllocatingApplier(clock)
+    counted = statement_counter(engine)
     started = time.perf_counter()
-    while await apply_due_deliveries(context, applier):
-        pass
+
+    async def rounds() -> None:
+        # As the job on one replica each: until none is due, a deadlock's batch tried again.
+        while True:
+            try:
+                if not await apply_due_deliveries(context, applier):
+                    return
+            except DBAPIError as error:
+                if not is_transient(error):
+                    raise
+
+    await asyncio.gather(*(rounds() for _ in range(parallel)))
     seconds = time.perf_counter() - started
+    statements = counted[0] / len(payments)
     lost, double = await count_faults(engine, payments, f"webhook:bench:{RUN}-%")
     await engine.dispose()
-    return Result("worker", len(payments), seconds, len(payments) / seconds, lost, double)
+    per_second = len(payments) / seconds
+    return Result("worker", len(payments), seconds, per_second, lost, double, statements)
 
 
 async def raw(url: str, payments: list[IncomingPayment], workers: int) -> Result:
@@ -285,7 +316,10 @@ async def main() -> None:
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--payments", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="worker rounds in parallel")
+    parser.add_argument("--paths", default="platform,worker,raw", help="which paths to run")
     args = parser.parse_args()
+    paths = set(args.paths.split(","))
     server = local_postgres_url() or start_embedded_postgres(ROOT / "var" / "bench-postgres")
     prefix = f"bench{RUN}_"
     try:
@@ -293,7 +327,8 @@ async def main() -> None:
         worker_url = await fresh_database(INVOICING, server, f"{prefix}worker")
         raw_url = await fresh_database(INVOICING, server, f"{prefix}raw")
         setup_seconds = {}
-        for url in (platform_url, worker_url, raw_url):
+        chosen = {"platform": platform_url, "worker": worker_url, "raw": raw_url}
+        for url in (url for path, url in chosen.items() if path in paths):
             engine = create_engine(url, pool_size=1)
             started = time.perf_counter()
             async with engine.begin() as connection:
@@ -308,11 +343,13 @@ async def main() -> None:
             setup_seconds[url] = round(time.perf_counter() - started, 1)
             await engine.dispose()
         payments = payments_for(args.payments, args.invoices)
-        results = [
-            await platform(platform_url, payments, args.workers),
-            await worker_path(worker_url, payments),
-            await raw(raw_url, payments, args.workers),
-        ]
+        results = []
+        if "platform" in paths:
+            results.append(await platform(platform_url, payments, args.workers))
+        if "worker" in paths:
+            results.append(await worker_path(worker_url, payments, args.rounds))
+        if "raw" in paths:
+            results.append(await raw(raw_url, payments, args.workers))
     finally:
         await drop_databases_with_prefix(server, prefix)
     report = {

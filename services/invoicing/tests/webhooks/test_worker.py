@@ -6,6 +6,7 @@ These tests commit (the worker opens its own transactions), so each starts from 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -24,7 +25,10 @@ from invoicing.webhooks.sources import load_sources
 from invoicing.webhooks.worker import apply_due_deliveries
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.engine import create_sessionmaker
+from receivables_shared.events import PaymentReceived
 from receivables_shared.jobs import JobContext
+from receivables_shared.outbox import record_event
+from receivables_shared.outbox.models import OutboxEvent
 from services.invoicing.tests.webhooks.samples import (
     SOURCES_JSON,
     STANDARD_SECRET,
@@ -54,14 +58,40 @@ class FailingApplier:
         raise ZeroDivisionError
 
 
+class WritingApplier:
+    """Writes a PaymentReceived per payment (a real write in the worker's transaction), and
+    fails on the invoice INV-BAD after writing."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.calls = 0
+
+    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+        self.calls += 1
+        event = PaymentReceived(
+            customer_id=uuid.uuid5(uuid.NAMESPACE_URL, "customer"),
+            payment_id=uuid.uuid5(uuid.NAMESPACE_URL, payment.external_id),
+            currency=payment.currency,
+            amount=payment.amount,
+            received_on=payment.received_on,
+        )
+        record_event(session, event, clock=self.clock)
+        await session.flush()
+        if "INV-BAD" in payment.invoice_numbers:
+            raise ZeroDivisionError
+        return ApplyOutcome.applied()
+
+
 @pytest_asyncio.fixture
 async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     maker = create_sessionmaker(engine)
     async with maker() as session, session.begin():
         await session.execute(delete(WebhookDelivery))
     yield maker
+    # What these tests committed must not reach the rolled-back tests of the same database.
     async with maker() as session, session.begin():
         await session.execute(delete(WebhookDelivery))
+        await session.execute(delete(OutboxEvent))
 
 
 @pytest.fixture
@@ -163,6 +193,29 @@ async def test_an_applier_that_raises_parks_the_delivery_and_the_batch_goes_on(
     found = await states(context)
     assert found["msg_1"] == ("parked", "applying failed: ZeroDivisionError", 1)
     assert found["msg_2"][0] == "parked"
+
+
+async def test_a_failing_applier_in_a_batch_keeps_no_write_of_its_own_and_the_others_apply_once(
+    context: JobContext, clock: ManualClock
+) -> None:
+    # The batch first runs without savepoints; the failure rolls it back and it runs again
+    # with one savepoint per delivery.
+    await receive(context, "msg_1", ["INV-1"])
+    await receive(context, "msg_2", ["INV-BAD"])
+    await receive(context, "msg_3", ["INV-3"])
+    applier = WritingApplier(clock)
+
+    assert await apply_due_deliveries(context, applier) == 3
+
+    found = await states(context)
+    assert found["msg_1"] == ("applied", None, 1) and found["msg_3"] == ("applied", None, 1)
+    assert found["msg_2"] == ("parked", "applying failed: ZeroDivisionError", 1)
+    async with context.sessionmaker() as session:
+        written = (await session.scalars(select(OutboxEvent.payload))).all()
+    ours = {str(uuid.uuid5(uuid.NAMESPACE_URL, m)): m for m in ("msg_1", "msg_2", "msg_3")}
+    paid = sorted(ours[p] for p in (str(w["payment_id"]) for w in written) if p in ours)
+    assert paid == ["msg_1", "msg_3"]
+    assert applier.calls == 5  # two in the rolled-back pass, three in the careful one
 
 
 async def test_a_delivery_of_a_source_no_longer_configured_is_rejected(

@@ -14,27 +14,34 @@ class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_invoice(self, invoice: Invoice) -> None:
-        """SELECT ... FOR UPDATE the invoice's row and load what it holds into `invoice`."""
-        await self.session.flush()  # a new invoice must exist before it can be locked
-        await self.session.execute(
-            select(Invoice)
-            .where(Invoice.id == invoice.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+    async def lock_invoice_and_find(
+        self, invoice: Invoice, kind: str, source_id: uuid.UUID
+    ) -> bool:
+        """SELECT ... FOR UPDATE the invoice's row, load what it holds into `invoice`, and say
+        whether the (invoice, kind, source) movement is already posted: one round trip.
 
-    async def movement_exists(self, invoice_id: uuid.UUID, kind: str, source_id: uuid.UUID) -> bool:
-        found = await self.session.scalar(
-            select(
-                exists().where(
-                    InvoiceMovement.invoice_id == invoice_id,
-                    InvoiceMovement.kind == kind,
-                    InvoiceMovement.source_id == source_id,
-                )
+        The EXISTS reads the statement's snapshot: a duplicate committed by the transaction
+        this lock waited for is not seen here, and the unique (invoice, kind, source)
+        constraint refuses it at the insert instead."""
+        await self.session.flush()  # a new invoice must exist before it can be locked
+        posted = (
+            exists()
+            .where(
+                InvoiceMovement.invoice_id == invoice.id,
+                InvoiceMovement.kind == kind,
+                InvoiceMovement.source_id == source_id,
             )
+            .label("posted")
         )
-        return bool(found)
+        row = (
+            await self.session.execute(
+                select(Invoice, posted)
+                .where(Invoice.id == invoice.id)
+                .with_for_update(of=Invoice)
+                .execution_options(populate_existing=True)
+            )
+        ).one()
+        return bool(row.posted)
 
     async def add(self, movement: InvoiceMovement) -> InvoiceMovement:
         self.session.add(movement)

@@ -68,10 +68,12 @@ async def post_movement(
         # Posted in the transaction that inserted the invoice: no one else can see the row
         # yet, so there is nothing to lock or to have been posted before.
         await session.flush()
+        posted = False
     else:
-        await repository.lock_invoice(invoice)  # refreshes invoice from the locked row
+        # Refreshes invoice from the locked row; one round trip with the duplicate check.
+        posted = await repository.lock_invoice_and_find(invoice, kind.value, source_id)
     _check(invoice, kind, amount)
-    if kind != MovementKind.ISSUE and await repository.movement_exists(invoice.id, kind, source_id):
+    if posted:
         raise MovementAlreadyPosted(invoice.id, kind, source_id)
 
     open_amount = invoice.open_amount + amount

@@ -62,37 +62,56 @@ async def receive_payment(
 ) -> tuple[Payment, bool]:
     """Store and allocate a payment once: (the payment, True) the first time; a repeat of the
     same source_key returns the stored payment and False, and changes nothing."""
+    received = await receive_payment_unless_early(session, clock, incoming, wait=False)
+    assert received is not None, "only a payment that may wait is left unstored"
+    return received
+
+
+async def receive_payment_unless_early(
+    session: AsyncSession, clock: Clock, incoming: IncomingPayment, *, wait: bool = True
+) -> tuple[Payment, bool] | None:
+    """`receive_payment`, except that a new payment naming invoice numbers none of which is
+    known yet, and that nothing else matches to a customer, is not stored (None): it came
+    before its invoices, and its sender (the webhook worker) tries it again later."""
     _check_amount(incoming.amount, incoming.currency)
     repository = PaymentRepository(session)
-    payment = await repository.insert_new(
-        {
-            "id": uuid.uuid4(),
-            "customer_id": None,
-            "source": incoming.source.value,
-            "source_key": incoming.source_key[:300],
-            "method": incoming.method[:40],
-            "amount": incoming.amount,
-            "currency": incoming.currency,
-            "received_on": incoming.received_on,
-            "reference": _cut(incoming.reference, 140),
-            "remittance_text": _cut(incoming.remittance_text, 1000),
-            "payer_name": _cut(incoming.payer_name, 200),
-            "payer_iban": normalize_iban(incoming.payer_iban),
-            "end_to_end_id": _cut(incoming.end_to_end_id, 140),
-            "state": PaymentState.UNMATCHED.value,
-            "unapplied_amount": incoming.amount,
-        }
+    values = {
+        "id": uuid.uuid4(),
+        "customer_id": None,
+        "source": incoming.source.value,
+        "source_key": incoming.source_key[:300],
+        "method": incoming.method[:40],
+        "amount": incoming.amount,
+        "currency": incoming.currency,
+        "received_on": incoming.received_on,
+        "reference": _cut(incoming.reference, 140),
+        "remittance_text": _cut(incoming.remittance_text, 1000),
+        "payer_name": _cut(incoming.payer_name, 200),
+        "payer_iban": normalize_iban(incoming.payer_iban),
+        "end_to_end_id": _cut(incoming.end_to_end_id, 140),
+        "state": PaymentState.UNMATCHED.value,
+        "unapplied_amount": incoming.amount,
+    }
+    # Matched before it is stored, so the row is inserted with its customer (no UPDATE after).
+    match = await find_customer(
+        repository,
+        Payment(**values),  # transient: matching reads its fields only
+        customer_id=incoming.customer_id,
+        invoice_numbers=incoming.invoice_numbers,
     )
+    if (
+        wait
+        and match.customer_id is None
+        and incoming.invoice_numbers
+        and await repository.by_source_key(incoming.source_key[:300]) is None
+    ):
+        return None
+    values["customer_id"] = match.customer_id
+    payment = await repository.insert_new(values)
     if payment is None:
         existing = await repository.by_source_key(incoming.source_key[:300])
         assert existing is not None
         return existing, False
-    match = await find_customer(
-        repository,
-        payment,
-        customer_id=incoming.customer_id,
-        invoice_numbers=incoming.invoice_numbers,
-    )
     if match.customer_id is None:
         return payment, True  # the unmatched queue
     named = [*incoming.invoice_ids, *match.invoice_ids]
@@ -237,7 +256,8 @@ async def _attribute(
     repository = PaymentRepository(session)
     customer = await repository.customer_exists(customer_id)
     assert customer is not None
-    newly_attributed = payment.customer_id != customer_id
+    # A new payment is stored with its customer already: announced all the same.
+    newly_attributed = newly_created or payment.customer_id != customer_id
     payment.customer_id = customer_id
     if newly_attributed:
         record_event(session, payment_received(payment, customer_id), clock=clock)
