@@ -6,8 +6,8 @@ into a temporary table of this run; the events are then inserted from that table
 Nothing loops over rows in Python.
 
 A batch is a range of the table's pages (ctid, a TID range scan), not of ids: each batch reads
-and dirties its own pages once, where a range of random UUIDs touched a third of the table's
-pages in every batch (issue 8, docs/benchmarks.md).
+and dirties its own pages once, where a range of random UUIDs touched about 40 % of the
+table's pages in every batch (issue 8, docs/benchmarks.md).
 """
 
 from __future__ import annotations
