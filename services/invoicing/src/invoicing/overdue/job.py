@@ -1,12 +1,13 @@
 """The periodic job (the worker's timer or `run-job`): the invoices in batches of about
-`overdue_job_batch_size`, one transaction each, so no invoice stays locked for long (a payment
-waits at most one batch) and the work done so far stays done if a batch fails."""
+`overdue_job_batch_size` (ranges of the table's pages), one transaction each, so no invoice
+stays locked for long (a payment waits at most one batch) and the work done so far stays done
+if a batch fails."""
 
 from __future__ import annotations
 
 from math import ceil
 
-from invoicing.overdue.repository import OverdueRepository, id_ranges
+from invoicing.overdue.repository import OverdueRepository, block_ranges
 from invoicing.overdue.service import OverdueRun, run_overdue_and_interest
 from invoicing.settings import Settings
 from receivables_shared.jobs import JobContext, PeriodicJob
@@ -17,11 +18,14 @@ async def overdue_and_interest(context: JobContext) -> OverdueRun:
     assert isinstance(context.settings, Settings)
     today = context.clock.today()
     async with context.sessionmaker() as session:
-        candidates = await OverdueRepository(session).candidates(today)
+        repository = OverdueRepository(session)
+        candidates = await repository.candidates(today)
+        pages = await repository.pages()
     total = OverdueRun(as_of=today, newly_overdue=0, interest_charged=0)
-    for ids in id_ranges(ceil(candidates / context.settings.overdue_job_batch_size)):
+    batches = ceil(candidates / context.settings.overdue_job_batch_size)
+    for blocks in block_ranges(pages, batches):
         async with context.sessionmaker() as session, session.begin():
-            batch = await run_overdue_and_interest(session, context.clock, ids)
+            batch = await run_overdue_and_interest(session, context.clock, blocks)
         total += batch
         if batch.skipped:  # another replica is running: it carries on from here
             break

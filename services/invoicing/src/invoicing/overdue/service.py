@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoicing.overdue.repository import IdRange, OverdueRepository
+from invoicing.overdue.repository import BlockRange, OverdueRepository
 from receivables_shared.clock import Clock
 
 
@@ -31,17 +31,16 @@ class OverdueRun:
 
 
 async def run_overdue_and_interest(
-    session: AsyncSession, clock: Clock, ids: IdRange | None = None
+    session: AsyncSession, clock: Clock, blocks: BlockRange | None = None
 ) -> OverdueRun:
     """Mark overdue invoices and accrue late interest up to the clock's business date, for the
-    invoices in `ids` (all by default). Safe to repeat and to run on two replicas at once.
-    Never commits."""
+    invoices in the table's pages `blocks` (all by default). Safe to repeat and to run on two
+    replicas at once. Never commits."""
     today = clock.today()
     repository = OverdueRepository(session)
     if not await repository.lock_run():
         return OverdueRun(as_of=today, newly_overdue=0, interest_charged=0, skipped=True)
-    await repository.mark_and_accrue(today, ids or IdRange())
-    await repository.post_interest(today)
+    await repository.mark_and_accrue(today, blocks or BlockRange())
     await repository.record_events(today, clock)
     newly_overdue, interest_charged = await repository.counts()
     return OverdueRun(as_of=today, newly_overdue=newly_overdue, interest_charged=interest_charged)
