@@ -198,7 +198,8 @@ async def test_interest_accrues_on_the_principal_still_overdue_and_stops_when_pa
     await run_overdue_and_interest(session, clock)
     stored = await stored_invoice(session, invoice["id"])
     first = expected_interest("1200.50", "1.5", 10)
-    # Pays 1000.50: 200 of the principal is left (payments go to the principal first).
+    # Pays 1000.50: the interest first, then 1000.50 - interest of the principal (payments
+    # settle fees and interest before the principal), so 200.00 + interest is left.
     await post_movement(session, stored, kind=MovementKind.PAYMENT, amount=Decimal("-1000.50"),
                         business_date=clock.today(), source_id=uuid.uuid4())  # fmt: skip
 
@@ -211,10 +212,11 @@ async def test_interest_accrues_on_the_principal_still_overdue_and_stops_when_pa
     last = await run_overdue_and_interest(session, clock)
 
     amounts = [m.amount for m in await interest_movements(session, invoice["id"])]
-    # The second period: the cumulative interest on 200 for 10 more days, no interest on interest.
+    # The second period: the cumulative interest on the principal left for 10 more days.
+    principal_left = Decimal("200.00") + first
     cumulative = (
         (Decimal("1200.50") * Decimal("1.5") * 12 / 36500).quantize(Decimal("1e-12")) * 10
-        + (Decimal("200.00") * Decimal("1.5") * 12 / 36500).quantize(Decimal("1e-12")) * 10
+        + (principal_left * Decimal("1.5") * 12 / 36500).quantize(Decimal("1e-12")) * 10
     ).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert amounts == [first, cumulative - first]
     assert last.interest_charged == 0

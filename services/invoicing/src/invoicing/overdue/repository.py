@@ -72,8 +72,10 @@ _TIME_ORDERED_UUID = """CAST(encode(set_bit(set_bit(overlay(uuid_send(gen_random
 # Interest per day: principal x percent per month / 100 x 12 months / 365 days, kept to 12
 # decimals, times the days since the last accrual. What is posted is the cumulative unrounded
 # interest rounded half-up to the currency, minus what was posted before: daily runs and one
-# run over the same days post the same total. The principal is the open amount less interest
-# and late fees already charged (no interest on interest).
+# run over the same days post the same total. The principal is the open amount less the
+# interest and late fees charged and not yet paid (no interest on interest); payments settle an
+# invoice's fees and interest before its principal (docs/payments.md), so what was paid counts
+# against the charges first.
 _MARK_AND_ACCRUE = f"""
 WITH digits AS (
     SELECT * FROM unnest(CAST(:currencies AS text[]), CAST(:digits AS int[]))
@@ -85,8 +87,11 @@ due AS (
         i.late_interest_percent_per_month AS percent, start.accrued_from,
         GREATEST(CAST(:today AS date) - start.accrued_from, 0) AS days,
         GREATEST(
-            i.open_amount - round(i.interest_unrounded, COALESCE(d.digits, 2))
-                - COALESCE(f.fees, 0),
+            i.open_amount - GREATEST(
+                round(i.interest_unrounded, COALESCE(d.digits, 2)) + COALESCE(f.fees, 0)
+                    - i.paid_amount,
+                0
+            ),
             0
         ) AS principal
     FROM invoices i
