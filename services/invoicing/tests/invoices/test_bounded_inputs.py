@@ -83,3 +83,19 @@ async def test_just_after_midnight_in_riga_is_the_new_year_in_the_number_series(
     assert (new_year["issue_date"], new_year["number"]) == ("2027-01-01", "INV-2027-000001")
     # 2027-01-31 is a Sunday: the default rule moves it to Monday.
     assert new_year["due_date"] == "2027-02-01"
+
+
+@pytest.mark.parametrize("completed_at", ["0001-01-01T00:00:00+00:00", "1899-12-31T23:00:00Z"])
+async def test_a_completion_time_outside_the_business_years_is_a_422(
+    client: httpx.AsyncClient, session: AsyncSession, completed_at: str
+) -> None:
+    # asyncpg would store 0001-01-01 as -infinity, and the issue-delay report would fail on it.
+    customer_id = await create_known_customer(session)
+
+    response = await client.post(
+        "/v1/invoices", json=invoice_body(customer_id, completed_at=completed_at)
+    )
+
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["completed_at"]
+    assert await rows(session, Invoice) == 0

@@ -29,6 +29,7 @@ from invoicing.invoices.schemas import (
     IssueDelays,
 )
 from invoicing.invoices.views import invoice_read, invoice_summaries
+from receivables_shared.http.inputs import BusinessDate
 from receivables_shared.pagination import PageRequestDep
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
@@ -84,8 +85,8 @@ async def list_invoices(
 async def issue_delays(
     session: SessionDep,
     _: ReadKeyDep,
-    date_from: Annotated[date, Query(alias="from")],
-    date_to: Annotated[date, Query(alias="to")],
+    date_from: Annotated[BusinessDate, Query(alias="from")],
+    date_to: Annotated[BusinessDate, Query(alias="to")],
 ) -> IssueDelays:
     rows, unmeasured = await service.issue_delays(session, date_from, date_to)
     return IssueDelays.model_validate(

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from receivables_shared.http.inputs import BusinessDate, RequestModel
+from receivables_shared.http.inputs import BusinessDate, BusinessTimestamp, RequestModel
 from receivables_shared.money import Amount, CurrencyCode, DecimalString, Quantity
 from receivables_shared.pagination import Page
 
@@ -31,7 +31,7 @@ class InvoiceCreate(RequestModel):
     issue_date: BusinessDate | None = Field(
         default=None, description="Defaults to today's business date."
     )
-    completed_at: AwareDatetime | None = Field(
+    completed_at: BusinessTimestamp | None = Field(
         default=None, description="When the work was completed or the goods delivered."
     )
     order_reference: (
