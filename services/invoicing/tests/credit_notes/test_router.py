@@ -12,8 +12,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.credit_notes.models import CreditNote
-from invoicing.ledger.models import InvoiceMovement
-from invoicing.testing import count, create_known_customer, error_fields, issue, outbox_events
+from invoicing.ledger.models import InvoiceMovement, MovementKind
+from invoicing.ledger.service import post_movement
+from invoicing.testing import (
+    count,
+    create_known_customer,
+    error_fields,
+    issue,
+    outbox_events,
+    stored_invoice,
+)
 from receivables_shared.events import CreditNoteIssued
 
 LINES = [
@@ -66,6 +74,22 @@ async def test_a_full_credit_note_settles_the_invoice(
         ("issue", "195.20", invoice["id"]),
         ("credit_note", "-195.20", note["id"]),
     ]
+
+
+async def test_interest_in_a_full_credit_note_carries_no_tax(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    invoice = await invoice_of(client, session)
+    stored = await stored_invoice(session, invoice["id"])
+    await post_movement(session, stored, kind=MovementKind.INTEREST, amount=Decimal("4.80"),
+                        business_date=date(2026, 3, 2), source_id=uuid.uuid4())  # fmt: skip
+
+    response = await credit(client, invoice)
+
+    assert response.status_code == 201, response.text
+    note = response.json()
+    # 195.20 of goods (25.20 of it tax) and 4.80 of interest, which is not taxed.
+    assert (note["amount"], note["tax"], note["net"]) == ("200.00", "25.20", "174.80")
 
 
 async def test_a_partial_credit_by_amount_splits_tax_in_the_invoices_proportion(

@@ -20,6 +20,7 @@ from invoicing.invoices.models import Invoice, InvoiceState
 from invoicing.invoices.pricing import HUNDRED, round_to_currency
 from invoicing.invoices.service import CREDIT_NOTE_SERIES, get_invoice
 from invoicing.ledger.models import MovementKind
+from invoicing.ledger.repository import LedgerRepository
 from invoicing.ledger.service import post_movement
 from invoicing.numbering.repository import format_number, next_number
 from receivables_shared.clock import Clock
@@ -51,7 +52,14 @@ async def issue_credit_note(
                 f"{invoice.currency} amounts have at most {minor_units(invoice.currency)} decimals",
             )
         amount = data.amount if data.amount is not None else invoice.open_amount
-        tax = _tax_share(invoice, amount)
+        # Interest and fees in the open amount carry no tax: only the goods part still open
+        # (payments settle charges first) takes the invoice's tax proportion.
+        unpaid_charges = max(
+            await LedgerRepository(session).charges_of(invoice.id) - invoice.paid_amount,
+            Decimal(0),
+        )
+        taxable = max(invoice.open_amount - unpaid_charges, Decimal(0))
+        tax = _tax_share(invoice, min(amount, taxable))
         net, field = amount - tax, "amount"
     if amount <= 0 or amount > invoice.open_amount:
         raise InvalidField(field, f"credits {amount}, but the open amount is {invoice.open_amount}")

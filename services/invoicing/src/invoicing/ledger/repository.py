@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.invoices.models import Invoice
-from invoicing.ledger.models import InvoiceMovement
+from invoicing.ledger.models import InvoiceMovement, MovementKind
 
 
 class LedgerRepository:
@@ -56,3 +57,13 @@ class LedgerRepository:
                 .order_by(InvoiceMovement.business_date, InvoiceMovement.sequence)
             )
         ).all()
+
+    async def charges_of(self, invoice_id: uuid.UUID) -> Decimal:
+        """Late interest and fees posted to the invoice: receivable, but never taxed."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(InvoiceMovement.amount), 0)).where(
+                InvoiceMovement.invoice_id == invoice_id,
+                InvoiceMovement.kind.in_((MovementKind.INTEREST, MovementKind.LATE_FEE)),
+            )
+        )
+        return Decimal(total or 0)
