@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from invoicing.definition import SERVICE
 from invoicing.invoices.models import Invoice
 from invoicing.payments.models import Payment
-from invoicing.payments.webhook_applier import AllocatingApplier
+from invoicing.payments.webhook_applier import WAIT_FOR_INVOICES_DAYS, AllocatingApplier
 from invoicing.settings import Settings
 from invoicing.testing import create_known_customer
 from invoicing.webhooks.applier import payment_applier
@@ -181,3 +181,25 @@ async def test_a_payment_before_its_invoice_waits_and_is_applied_when_it_is_issu
     await work(stack)
 
     assert await open_amount(stack, invoice["id"]) == Decimal("0.00")
+
+
+async def test_a_payment_whose_invoices_never_come_goes_to_the_unmatched_queue(
+    stack: Stack,
+) -> None:
+    payment_id = f"pay_{uuid.uuid4().hex[:8]}"
+    await deliver(stack, payment_id, "75.00", "INV-2099-999999")  # a typo: never issued
+    await work(stack)
+
+    stack.clock.advance(timedelta(days=WAIT_FOR_INVOICES_DAYS + 1))
+    await work(stack)
+
+    async with stack.sessions() as session:
+        state = await session.scalar(
+            select(WebhookDelivery.state).where(WebhookDelivery.event_id == f"msg_{payment_id}")
+        )
+    assert state == "applied"  # the delivery is done; the payment waits for a person
+    unmatched = await stack.client.get("/v1/payments/unmatched")
+    assert any(
+        item["amount"] == "75.00" and item["state"] == "unmatched"
+        for item in unmatched.json()["items"]
+    ), unmatched.text

@@ -8,12 +8,16 @@ Out of order: a payment that names invoice numbers none of which exists yet, and
 else matches to a customer (payer IBAN or name, an advice's reference), is parked by the
 worker and stores nothing (decided by the matching that allocates it, in the same look-up);
 it is tried again after the worker's retry interval and applied once an invoice it names has
-been issued. A payment in
+been issued. It waits at most WAIT_FOR_INVOICES_DAYS after the day it was received: then it is
+stored like any payment nothing matches, in the unmatched queue for a person (a typo in the
+number, or a sender's own ids, must not keep it parked for ever). A payment in
 a currency its customer is not invoiced in is stored as parked_currency (the unmatched queue):
 the delivery is done, the payment waits for a person.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +27,10 @@ from invoicing.payments.service import receive_payment_unless_early
 from invoicing.webhooks.adapters import IncomingPayment
 from invoicing.webhooks.applier import ApplyOutcome, register_payment_applier
 from receivables_shared.clock import Clock, SystemClock
+
+
+#: How long a payment naming invoices not issued yet waits for them before it is unmatched.
+WAIT_FOR_INVOICES_DAYS = 3
 
 
 class AllocatingApplier:
@@ -45,6 +53,7 @@ class AllocatingApplier:
                 payer_iban=payment.payer_iban,
                 invoice_numbers=tuple(n.upper() for n in payment.invoice_numbers),
             ),
+            wait=self.clock.today() - payment.received_on <= timedelta(days=WAIT_FOR_INVOICES_DAYS),
         )
         if received is None:
             return ApplyOutcome.parked(
