@@ -28,7 +28,6 @@ from invoicing.webhooks.adapters import IncomingPayment
 from invoicing.webhooks.applier import ApplyOutcome, register_payment_applier
 from receivables_shared.clock import Clock, SystemClock
 
-
 #: How long a payment naming invoices not issued yet waits for them before it is unmatched.
 WAIT_FOR_INVOICES_DAYS = 3
 
