@@ -11,10 +11,8 @@ from typing import Any
 
 import pytest
 
+from credit_policy import testing
 from credit_policy.holds.service import place_overdue_holds
-from credit_policy.risk_classes.models import RiskClass
-from credit_policy.terms.effective import apply_credit_decision
-from credit_policy.terms.models import CustomerCredit
 from receivables_shared.clock import ManualClock, SystemClock
 from receivables_shared.testing.helpers import eventually
 from tests.e2e.conftest import Platform
@@ -24,42 +22,10 @@ pytestmark = pytest.mark.e2e
 
 
 async def grant_credit(platform: Platform, customer_id: uuid.UUID, limit: str) -> None:
-    """A class with no grace, a signed contract and a credit decision (no API for them yet)."""
-    clock = SystemClock()
+    """A class with no grace, a signed contract and a credit decision."""
     async with platform["credit-policy"].session() as session, session.begin():
-        session.add(
-            RiskClass(
-                key="e2e",
-                name="e2e",
-                credit_allowed=True,
-                default_credit_limit=None,
-                payment_term_days=30,
-                business_day_rule="none",
-                prepayment_percent=Decimal(0),
-                early_payment_discount_percent=Decimal(0),
-                early_payment_discount_days=0,
-                late_interest_percent_per_month=Decimal(0),
-                interest_grace_days=0,
-                grace_days=0,
-                dunning_policy=None,
-                version=1,
-            )
-        )
-        credit = await session.get(CustomerCredit, customer_id)
-        assert credit is not None
-        credit.contract_signed_on = clock.today()
-        await session.flush()
-        await apply_credit_decision(
-            session,
-            clock,
-            customer_id,
-            risk_class="e2e",
-            credit_limit=Decimal(limit),
-            credit_allowed=True,
-            overrides={},
-            reason="e2e",
-            actor="e2e",
-            source="e2e",
+        await testing.grant_credit(
+            session, SystemClock(), customer_id, class_key="e2e", limit=Decimal(limit)
         )
 
 

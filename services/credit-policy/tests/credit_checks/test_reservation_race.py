@@ -12,9 +12,7 @@ from sqlalchemy import func, select
 
 from credit_policy.credit_checks.models import CreditReservation
 from credit_policy.definition import SERVICE
-from credit_policy.risk_classes.models import RiskClass
-from credit_policy.terms.effective import apply_credit_decision
-from credit_policy.terms.models import CustomerCredit
+from credit_policy.testing import grant_credit
 from receivables_shared.auth.keys import Scope, issue_api_key
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.engine import SessionMaker
@@ -41,40 +39,7 @@ async def committed_credit_customer(
     assert created.status_code == 201, created.text
     customer_id = uuid.UUID(created.json()["id"])
     async with sessionmaker() as session, session.begin():
-        session.add(
-            RiskClass(
-                key="race",
-                name="race",
-                credit_allowed=True,
-                default_credit_limit=None,
-                payment_term_days=30,
-                business_day_rule="none",
-                prepayment_percent=Decimal(0),
-                early_payment_discount_percent=Decimal(0),
-                early_payment_discount_days=0,
-                late_interest_percent_per_month=Decimal(0),
-                interest_grace_days=0,
-                grace_days=0,
-                dunning_policy=None,
-                version=1,
-            )
-        )
-        credit = await session.get(CustomerCredit, customer_id)
-        assert credit is not None
-        credit.contract_signed_on = clock.today()
-        await session.flush()
-        await apply_credit_decision(
-            session,
-            clock,
-            customer_id,
-            risk_class="race",
-            credit_limit=LIMIT,
-            credit_allowed=True,
-            overrides={},
-            reason="race test",
-            actor="test",
-            source="test",
-        )
+        await grant_credit(session, clock, customer_id, class_key="race", limit=LIMIT)
     return customer_id
 
 
