@@ -11,8 +11,8 @@ from receivables_shared.clock import SystemClock
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.events import InvoiceIssued
 from receivables_shared.outbox import record_event
-from receivables_shared.outbox.models import OutboxEvent
-from receivables_shared.outbox.relay import OutboxRelay
+from receivables_shared.outbox.models import LANES, OutboxEvent, lane_of
+from receivables_shared.outbox.relay import _TAKE_LANES, OutboxRelay
 from receivables_shared.testing.kafka import header, read_topic, started_producer
 
 CLOCK = SystemClock()
@@ -153,11 +153,12 @@ async def test_two_relays_publish_every_row_exactly_once(
 async def test_two_relays_keep_each_customers_events_in_order(
     sessionmaker: SessionMaker, kafka_bootstrap: str
 ) -> None:
-    customers = [uuid.uuid4() for _ in range(12)]
+    # Every lane busy: a relay takes half the busy lanes, so both have work from the start.
+    customers = one_key_per_lane()
     async with sessionmaker() as session, session.begin():
         rows = [
             record_event(session, create_event(customers[i % len(customers)]), clock=CLOCK)
-            for i in range(480)
+            for i in range(30 * len(customers))
         ]
     written = {str(row.event_id): row.id for row in rows}
     producer = await started_producer(kafka_bootstrap)
@@ -172,12 +173,12 @@ async def test_two_relays_keep_each_customers_events_in_order(
     finally:
         await producer.stop()
 
-    assert sum(counts) == 480
+    assert sum(counts) == len(written)
     assert all(counts), counts  # both relays worked, on different lanes
     records = await read_topic(
         kafka_bootstrap,
         "invoicing.events",
-        lambda rs: len({header(r, "ce_id") for r in rs} & written.keys()) == 480,
+        lambda rs: len({header(r, "ce_id") for r in rs} & written.keys()) == len(written),
     )
     by_customer: dict[bytes, list[int]] = {}
     for record in records:
@@ -186,3 +187,29 @@ async def test_two_relays_keep_each_customers_events_in_order(
     assert len(by_customer) == len(customers)
     for published_order in by_customer.values():
         assert published_order == sorted(published_order)  # as written, per customer
+
+
+def one_key_per_lane() -> list[uuid.UUID]:
+    keys: dict[int, uuid.UUID] = {}
+    while len(keys) < LANES:
+        key = uuid.uuid4()
+        keys.setdefault(lane_of(str(key)), key)
+    return list(keys.values())
+
+
+async def test_a_relay_locks_only_its_share_of_the_busy_lanes(sessionmaker: SessionMaker) -> None:
+    # The relays' fairness rests on this: with every lane busy, each takes half and leaves the
+    # other half free. (A plain subquery let PostgreSQL lock every lane while returning half.)
+    async with sessionmaker() as session, session.begin():
+        for key in one_key_per_lane():
+            record_event(session, create_event(key), clock=CLOCK)
+    params = {"relay": "outbox:test", "share": LANES // 2}
+    held = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    )
+    async with sessionmaker() as first, first.begin(), sessionmaker() as second, second.begin():
+        first_lanes = set(await first.scalars(_TAKE_LANES, params))
+        assert len(first_lanes) == LANES // 2
+        assert await first.scalar(held) == LANES // 2
+        second_lanes = set(await second.scalars(_TAKE_LANES, params))
+        assert second_lanes == set(range(LANES)) - first_lanes

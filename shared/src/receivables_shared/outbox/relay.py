@@ -49,16 +49,19 @@ _READY = text(ready_to_publish("outbox_events"))
 
 # Lanes with rows ready to go (neither parked nor held behind a parked row), in random order,
 # locked as they are read until `share` are held. The locks end with the transaction, after the
-# batch is published and marked.
+# batch is published and marked. MATERIALIZED is what makes LIMIT bound the locks: in a plain
+# subquery PostgreSQL pushes the lock call below the sort, so one relay locked every busy lane
+# (and returned only `share` of them), leaving the other relays nothing to do.
 _TAKE_LANES = text(
     f"""
-    SELECT lane FROM (
+    WITH busy AS MATERIALIZED (
         SELECT l.lane FROM generate_series(0, {LANES - 1}) AS l(lane)
         WHERE EXISTS (
             SELECT 1 FROM outbox_events o WHERE o.lane = l.lane AND {ready_to_publish("o")}
         )
         ORDER BY random()
-    ) AS busy
+    )
+    SELECT lane FROM busy
     WHERE pg_try_advisory_xact_lock(hashtext(:relay), lane)
     LIMIT :share
     """
