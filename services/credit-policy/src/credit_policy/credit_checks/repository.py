@@ -6,10 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import (
     DateTime,
+    Row,
     Select,
+    Table,
     Uuid,
     and_,
     bindparam,
@@ -25,9 +28,11 @@ from credit_policy.credit_checks.models import CreditReservation, ReservationSta
 from credit_policy.customers.models import Customer
 from credit_policy.exposure.models import CustomerExposure
 from credit_policy.holds.models import CreditHold, Stop
+from credit_policy.reviews.models import CreditReview
 from credit_policy.risk_classes.models import RiskClass
 from credit_policy.terms.models import CustomerCredit
 from credit_policy.terms.repository import CreditStanding
+from credit_policy.terms.rules import TERM_NAMES
 
 
 @dataclass(frozen=True)
@@ -38,61 +43,103 @@ class Position:
     reserved: Decimal
     oldest_open_due_date: date | None
     on_hold: bool
+    #: A worsening of the customer is under review (reviews/): the check refers the order.
+    review_pending: bool = False
 
     @property
     def exposure(self) -> Decimal:
         return self.open_amount + self.reserved
 
 
-def _standing_and_position() -> Select[
-    str, CustomerCredit, RiskClass, Decimal, Decimal, date | None, bool
-]:
-    """Everything a check reads: what the effective terms are computed from, and the position
-    in the customer's own currency. Built once: on the hot path, building a statement and its
-    cache key cost more than binding two values."""
+#: The columns `terms.effective.resolve` reads: the check builds the credit row and the class
+#: from them without loading ORM entities (no identity map, no unused JSON decoded).
+_CREDIT_COLUMNS = (
+    "risk_class_key",
+    "credit_limit",
+    "overrides",
+    "credit_allowed",
+    "special_control",
+    "terms_version",
+    "contract_signed_on",
+    "contract_clauses",
+)
+_CLASS_COLUMNS = ("key", "credit_allowed", "default_credit_limit", *TERM_NAMES)
+
+
+def _standing_and_position() -> Select[Any]:
+    """Everything a check reads in one Core statement: what the effective terms are computed
+    from, and the position in the customer's own currency. Built once: on the hot path,
+    building a statement and its cache key cost more than binding two values."""
+    customer_table, credit_table, class_table = (
+        cast(Table, Customer.__table__),
+        cast(Table, CustomerCredit.__table__),
+        cast(Table, RiskClass.__table__),
+    )
+    customers, credit, classes = customer_table.c, credit_table.c, class_table.c
+    exposures = CustomerExposure.__table__.c
+    reservations, holds = CreditReservation.__table__.c, CreditHold.__table__.c
+    reviews = CreditReview.__table__.c
     customer_id = bindparam("customer_id", type_=Uuid)
     now = bindparam("now", type_=DateTime(timezone=True))
-    summary = (CustomerExposure.customer_id == customer_id) & (
-        CustomerExposure.currency == Customer.currency
-    )
+    summary = (exposures.customer_id == customer_id) & (exposures.currency == customers.currency)
     reserved = (
-        select(func.coalesce(func.sum(CreditReservation.amount), 0))
+        select(func.coalesce(func.sum(reservations.amount), 0))
         .where(
-            CreditReservation.customer_id == customer_id,
-            CreditReservation.currency == Customer.currency,
-            CreditReservation.status == ReservationStatus.ACTIVE,
+            reservations.customer_id == customer_id,
+            reservations.currency == customers.currency,
+            reservations.status == ReservationStatus.ACTIVE,
             # An expired reservation stops counting at its expires_at, before the job runs.
-            CreditReservation.expires_at > now,
+            reservations.expires_at > now,
         )
         .scalar_subquery()
     )
     on_hold = exists().where(
-        CreditHold.customer_id == customer_id,
-        CreditHold.released_on.is_(None),
-        CreditHold.stops.contains([Stop.NEW_CREDIT.value]),
+        holds.customer_id == customer_id,
+        holds.released_on.is_(None),
+        holds.stops.contains([Stop.NEW_CREDIT.value]),
+    )
+    review_pending = exists().where(
+        reviews.customer_id == customer_id,
+        reviews.status == "open",
+        reviews.worsening.is_(True),
     )
     return (
         select(
-            Customer.currency,
-            CustomerCredit,
-            RiskClass,
-            select(CustomerExposure.open_amount).where(summary).scalar_subquery(),
-            reserved,
-            select(CustomerExposure.oldest_open_due_date).where(summary).scalar_subquery(),
-            on_hold,
+            customers.currency,
+            *(credit[name].label(f"credit_{name}") for name in _CREDIT_COLUMNS),
+            *(classes[name].label(f"class_{name}") for name in _CLASS_COLUMNS),
+            select(exposures.open_amount).where(summary).scalar_subquery().label("open_amount"),
+            reserved.label("reserved"),
+            select(exposures.oldest_open_due_date)
+            .where(summary)
+            .scalar_subquery()
+            .label("oldest_open_due_date"),
+            on_hold.label("on_hold"),
+            review_pending.label("review_pending"),
         )
-        .join(CustomerCredit, CustomerCredit.customer_id == Customer.id)
-        .outerjoin(RiskClass, RiskClass.key == CustomerCredit.risk_class_key)
-        .where(Customer.id == customer_id)
+        .select_from(customer_table)
+        .join(credit_table, credit.customer_id == customers.id)
+        .outerjoin(class_table, classes.key == credit.risk_class_key)
+        .where(customers.id == customer_id)
     )
+
+
+def _standing(row: Row[Any]) -> CreditStanding:
+    """Transient credit and class objects (never added to the session) for `resolve`."""
+    values = row._mapping
+    credit = CustomerCredit(**{name: values[f"credit_{name}"] for name in _CREDIT_COLUMNS})
+    risk_class = None
+    if values["class_key"] is not None:
+        risk_class = RiskClass(**{name: values[f"class_{name}"] for name in _CLASS_COLUMNS})
+    return CreditStanding(values["currency"], credit, risk_class)
 
 
 STANDING_AND_POSITION = _standing_and_position()
 #: The customer's credit row, locked until the transaction ends: the same row lock changes of
 #: terms take (terms/repository.py), so reserving checks of one customer run one at a time.
 LOCK_CREDIT = (
-    select(CustomerCredit.customer_id)
-    .where(CustomerCredit.customer_id == bindparam("customer_id", type_=Uuid))
+    select(CustomerCredit.__table__.c.customer_id)
+    .where(CustomerCredit.__table__.c.customer_id == bindparam("customer_id", type_=Uuid))
     .with_for_update()
 )
 #: A Core insert, not a unit-of-work flush: the reservation is only written, never changed
@@ -107,29 +154,34 @@ class CreditCheckRepository:
     async def standing_and_position(
         self, customer_id: uuid.UUID, now: datetime
     ) -> tuple[CreditStanding, Position] | None:
-        """One statement, one round trip on the hot path; None for an unknown customer."""
-        result = await self.session.execute(
+        """One statement, one round trip on the hot path; None for an unknown customer.
+        Executed on the session's connection (Core): the ORM's execution layer has nothing to
+        do for plain columns and cost a tenth of the check."""
+        connection = await self.session.connection()
+        result = await connection.execute(
             STANDING_AND_POSITION, {"customer_id": customer_id, "now": now}
         )
         row = result.one_or_none()
         if row is None:
             return None
-        currency, credit, risk_class, open_amount, reserved_amount, oldest_due, held = row
         position = Position(
-            open_amount=Decimal(open_amount or 0),
-            reserved=Decimal(reserved_amount),
-            oldest_open_due_date=oldest_due,
-            on_hold=bool(held),
+            open_amount=Decimal(row.open_amount or 0),
+            reserved=Decimal(row.reserved),
+            oldest_open_due_date=row.oldest_open_due_date,
+            on_hold=bool(row.on_hold),
+            review_pending=bool(row.review_pending),
         )
-        return CreditStanding(currency, credit, risk_class), position
+        return _standing(row), position
 
     async def lock_credit(self, customer_id: uuid.UUID) -> None:
-        await self.session.execute(LOCK_CREDIT, {"customer_id": customer_id})
+        connection = await self.session.connection()
+        await connection.execute(LOCK_CREDIT, {"customer_id": customer_id})
 
     async def add(self, reservation: CreditReservation) -> CreditReservation:
         """Insert the reservation; the object returned carries its id, outside the session."""
         reservation.id = reservation.id or uuid.uuid4()
-        await self.session.execute(
+        connection = await self.session.connection()
+        await connection.execute(
             INSERT_RESERVATION,
             {
                 "id": reservation.id,

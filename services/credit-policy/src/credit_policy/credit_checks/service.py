@@ -18,7 +18,6 @@ from credit_policy.credit_checks.schemas import (
     Reason,
 )
 from credit_policy.credit_checks.terms import CreditTerms, load_terms_and_position, lock_credit
-from credit_policy.reviews.service import has_open_worsening_review
 from credit_policy.settings import Settings
 from receivables_shared.clock import Clock
 from receivables_shared.http.problems import InvalidField, NotFound, ProblemError
@@ -30,13 +29,6 @@ HOLD_LIKE = frozenset({Reason.ON_HOLD, Reason.OVERDUE_BEYOND_GRACE})
 REFERRED = frozenset(
     {Reason.TERMS_NOT_AGREED, Reason.REVIEW_PENDING, Reason.SPECIAL_CONTROL_LARGE_ORDER}
 )
-
-
-async def review_reasons(session: AsyncSession, customer_id: uuid.UUID) -> list[Reason]:
-    """`review_pending` while a worsening of the customer is under review (reviews/)."""
-    if await has_open_worsening_review(session, customer_id):
-        return [Reason.REVIEW_PENDING]
-    return []
 
 
 def overdue_beyond_grace(oldest_open_due_date: date | None, grace_days: int, today: date) -> bool:
@@ -122,7 +114,8 @@ async def check_credit(
     if not fits_minor_units(data.amount, currency):
         raise InvalidField("amount", f"{currency} amounts have at most {quantum(currency)} steps")
     reasons = reasons_for(terms, position, data.amount, clock.today(), settings)
-    reasons += await review_reasons(session, data.customer_id)
+    if position.review_pending:  # a worsening under review (reviews/), read with the position
+        reasons.append(Reason.REVIEW_PENDING)
     decision = decide(reasons, terms)
     limit = terms.credit_limit if terms.credit_allowed else None
     step = quantum(currency)  # answers in the currency's minor units: "1200.50", not "1200.500"
