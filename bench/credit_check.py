@@ -148,12 +148,17 @@ class Result:
     decisions: dict[str, int]
     #: User + system CPU of the API process per check: what a busy shared machine changes least.
     api_cpu_ms: float | None = None
+    #: The same for this process (the load generator, and the raw statement's client side).
+    client_cpu_ms: float | None = None
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def per_check(cpu: float, checks: int) -> float:
@@ -184,8 +189,10 @@ def summarise(
     )
 
 
-def serve(database_url: str, port: int) -> None:
-    """credit-policy's API in this process, as deployed (role api, no access log)."""
+def serve(database_url: str, port: int, ready: Any) -> None:
+    """credit-policy's API in this process, as deployed (role api, no access log). Several of
+    these share the port (SO_REUSEPORT: the kernel spreads connections over them), as several
+    uvicorn workers or replicas behind a service would."""
     settings = settings_for_tests(
         CREDIT_POLICY,
         database_url,
@@ -196,14 +203,19 @@ def serve(database_url: str, port: int) -> None:
     app = create_app(CREDIT_POLICY, settings)
     # Keep-alive longer than any pause between runs: a connection closed by the server while
     # idle in the client's pool would fail the next request on it.
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=600,
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, timeout_keep_alive=600, log_config=None
     )
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            ready.release()  # listening: the load may start once every process is
+
+    Server(config).run(sockets=[sock])
 
 
 def free_port() -> int:
@@ -284,7 +296,7 @@ async def flat_out(
 
 
 async def measure(
-    args: argparse.Namespace, base_url: str, key: str, dsn: str, api_pid: int
+    args: argparse.Namespace, base_url: str, key: str, dsn: str, api_pids: list[int]
 ) -> list[Result]:
     rng = random.Random(7)
     picks = [rng.randint(1, args.customers) for _ in range(200_000)]
@@ -351,11 +363,12 @@ async def measure(
             ("http reserve", http(True, "paced-reserve")),
             ("raw sql", raw),
         ]:
-            cpu = cpu_seconds(api_pid)
+            cpu, own = cpu_seconds(api_pids), cpu_seconds([os.getpid()])
             latencies, seconds, decisions = await paced(check, args.rate, args.seconds)
             results.append(summarise(path, scenario, latencies, seconds, decisions))
+            results[-1].client_cpu_ms = per_check(cpu_seconds([os.getpid()]) - own, len(latencies))
             if path != "raw sql":
-                results[-1].api_cpu_ms = per_check(cpu_seconds(api_pid) - cpu, len(latencies))
+                results[-1].api_cpu_ms = per_check(cpu_seconds(api_pids) - cpu, len(latencies))
             print(results[-1], flush=True)
         scenario = f"flat out x{args.concurrency}"
         for path, check in [
@@ -363,11 +376,12 @@ async def measure(
             ("http reserve", http(True, "flat-reserve")),
             ("raw sql", raw),
         ]:
-            cpu = cpu_seconds(api_pid)
+            cpu, own = cpu_seconds(api_pids), cpu_seconds([os.getpid()])
             latencies, seconds, decisions = await flat_out(check, args.concurrency, args.seconds)
             results.append(summarise(path, scenario, latencies, seconds, decisions))
+            results[-1].client_cpu_ms = per_check(cpu_seconds([os.getpid()]) - own, len(latencies))
             if path != "raw sql":
-                results[-1].api_cpu_ms = per_check(cpu_seconds(api_pid) - cpu, len(latencies))
+                results[-1].api_cpu_ms = per_check(cpu_seconds(api_pids) - cpu, len(latencies))
             print(results[-1], flush=True)
     return results
 
@@ -379,15 +393,24 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500, help="offered checks/s, paced runs")
     parser.add_argument("--seconds", type=float, default=10, help="length of each run")
     parser.add_argument("--concurrency", type=int, default=16, help="clients, flat-out runs")
+    parser.add_argument(
+        "--api-processes", type=int, default=1, help="API processes sharing the port"
+    )
     args = parser.parse_args()
 
     server = local_postgres_url() or start_embedded_postgres(ROOT / "var" / "bench-postgres")
-    api: Any = None
+    apis: list[Any] = []
     try:
         url, key = asyncio.run(prepare(server, args.customers, args.invoices))
         port = free_port()
-        api = mp.get_context("spawn").Process(target=serve, args=(url, port), daemon=True)
-        api.start()
+        spawn = mp.get_context("spawn")
+        ready = spawn.Semaphore(0)
+        for _ in range(args.api_processes):
+            apis.append(spawn.Process(target=serve, args=(url, port, ready), daemon=True))
+            apis[-1].start()
+        for _ in apis:
+            if not ready.acquire(timeout=60):
+                raise RuntimeError("an API process did not start")
         base_url = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
@@ -396,21 +419,23 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-        results = asyncio.run(measure(args, base_url, key, dsn, api.pid))
+        results = asyncio.run(measure(args, base_url, key, dsn, [api.pid for api in apis]))
     finally:
-        if api is not None:
+        for api in apis:
             api.terminate()
             api.join()
         asyncio.run(drop_databases_with_prefix(server, f"bench{RUN}_"))
     print(
         f"{'path':<13} {'scenario':<15} {'checks':>7} {'seconds':>8} {'checks/s':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'API CPU ms':>10}  decisions"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'API CPU ms':>10} {'client CPU ms':>13}"
+        "  decisions"
     )
     for r in results:
         cpu = "" if r.api_cpu_ms is None else str(r.api_cpu_ms)
         print(
             f"{r.path:<13} {r.scenario:<15} {r.checks:>7} {r.seconds:>8} {r.per_second:>9} "
-            f"{r.p50_ms:>8} {r.p99_ms:>8} {r.max_ms:>8} {cpu:>10}  {r.decisions}"
+            f"{r.p50_ms:>8} {r.p99_ms:>8} {r.max_ms:>8} {cpu:>10} {r.client_cpu_ms!s:>13}"
+            f"  {r.decisions}"
         )
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

@@ -74,13 +74,15 @@ SERVICE = ServiceDefinition(
     metadata=Base.metadata,
     migrations="credit_policy:migrations",
     routers=[
+        # First: the router tries routes in this order, and the credit check is order entry's
+        # hot path (docs/benchmarks.md, bench/credit_check).
+        credit_checks_router,
         # Before customers: /customers/ranking must not be read as /customers/{customer_id}.
         ranking_router,
         customers_router,
         risk_classes_router,
         terms_router,
         history_router,
-        credit_checks_router,
         holds_router,
         exposure_router,
         assessments_router,

@@ -33,12 +33,13 @@ SERVICE = ServiceDefinition(
     metadata=Base.metadata,
     migrations="invoicing:migrations",
     routers=[
+        # First: the router tries routes in this order; payment webhooks are the hot path.
+        webhooks_router,
         invoices_router,
         credit_notes_router,
         write_offs_router,
         documents_router,
         statements_router,
-        webhooks_router,
         payments_router,
         bank_statements_router,
         imports_router,

@@ -23,7 +23,7 @@ from credit_policy.history.service import record_change
 from credit_policy.risk_classes.models import RiskClass
 from credit_policy.terms.events import customer_terms_changed
 from credit_policy.terms.models import CustomerCredit
-from credit_policy.terms.repository import CreditRepository, CreditStanding
+from credit_policy.terms.repository import CreditRepository, CreditStanding, StandingFacts
 from credit_policy.terms.rules import (
     PERCENT_TERMS,
     TERM_NAMES,
@@ -94,7 +94,7 @@ def _quantized(term: str, value: Any) -> Any:
     return value.quantize(PERCENT_QUANTUM) if term in PERCENT_TERMS else value
 
 
-def resolve(customer_id: uuid.UUID, standing: CreditStanding) -> tuple[EffectiveTerms, TermSources]:
+def resolve(customer_id: uuid.UUID, standing: StandingFacts) -> tuple[EffectiveTerms, TermSources]:
     """The effective terms: each term is the customer's override, else the class's value."""
     credit, risk_class = standing.credit, standing.risk_class
     values: dict[str, Any] = {}

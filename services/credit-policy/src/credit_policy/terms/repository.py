@@ -3,6 +3,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import Uuid, any_, cast, exists, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -12,6 +15,47 @@ from credit_policy.assessments.models import Assessment
 from credit_policy.customers.models import Customer
 from credit_policy.risk_classes.models import RiskClass
 from credit_policy.terms.models import CustomerCredit
+
+
+class CreditFacts(Protocol):
+    """What `effective.resolve` reads of a customer's credit row (a CustomerCredit, or the
+    credit check's plain row)."""
+
+    @property
+    def risk_class_key(self) -> str | None: ...
+    @property
+    def credit_limit(self) -> Decimal | None: ...
+    @property
+    def overrides(self) -> dict[str, Any]: ...
+    @property
+    def credit_allowed(self) -> bool: ...
+    @property
+    def special_control(self) -> bool: ...
+    @property
+    def terms_version(self) -> int: ...
+    @property
+    def contract_signed_on(self) -> date | None: ...
+    @property
+    def contract_clauses(self) -> list[str]: ...
+
+
+class ClassFacts(Protocol):
+    """What `effective.resolve` reads of a risk class, besides its terms (TERM_NAMES, read by
+    name)."""
+
+    @property
+    def credit_allowed(self) -> bool: ...
+    @property
+    def default_credit_limit(self) -> Decimal | None: ...
+
+
+class StandingFacts(Protocol):
+    @property
+    def currency(self) -> str: ...
+    @property
+    def credit(self) -> CreditFacts: ...
+    @property
+    def risk_class(self) -> ClassFacts | None: ...
 
 
 @dataclass
