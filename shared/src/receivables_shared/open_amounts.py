@@ -59,6 +59,7 @@ class MovementKind(StrEnum):
     WRITTEN_OFF = "written_off"
     #: Payments applied (a reversal is a negative one).
     PAID = "paid"
+    #: Early-payment discounts taken (a reversed payment's is a negative one).
     DISCOUNT = "discount"
     CANCELLED = "cancelled"
 
@@ -79,7 +80,8 @@ MOVEMENT_EVENTS: tuple[type[Event], ...] = (
 @dataclass(frozen=True)
 class Movement:
     kind: MovementKind
-    #: As it counts in its kind's sum: a reversed payment is a negative `paid`.
+    #: As it counts in its kind's sum: a reversed payment is a negative `paid` (and a negative
+    #: `discount` for the discount it had earned).
     amount: Decimal
     on: date
 
@@ -115,8 +117,18 @@ def change_of(event: Event) -> OpenAmountChange | None:
         case PaymentReversed():
             if event.invoice_id is None or event.open_amount is None:
                 return None
-            reversed_ = Movement(MovementKind.PAID, -event.amount, event.reversed_on)
-            return _change(event, event.invoice_id, event.open_amount, reversed_)
+            # What the payment had settled comes back off the sums it went into: the cash off
+            # `paid`, the early-payment discount it had earned off `discount`.
+            discount = event.discount or Decimal(0)
+            reversed_ = tuple(
+                Movement(kind, -amount, event.reversed_on)
+                for kind, amount in (
+                    (MovementKind.PAID, event.amount - discount),
+                    (MovementKind.DISCOUNT, discount),
+                )
+                if amount
+            )
+            return _change(event, event.invoice_id, event.open_amount, *reversed_)
         case CreditNoteIssued():
             movement = Movement(MovementKind.CREDITED, event.amount, event.issued_on)
         case InvoiceWrittenOff():

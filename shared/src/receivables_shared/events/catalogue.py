@@ -301,6 +301,9 @@ class PaymentReversed(Event):
     amount: Amount
     reversed_on: date
     open_amount: Amount | None
+    #: Of `amount`, the early-payment discount the payment had earned, re-opened with it: the
+    #: books take it off `discount`, the rest off `paid`. None when there was none.
+    discount: Amount | None = None
 
 
 class CreditBalanceChanged(Event):

@@ -149,7 +149,14 @@ async def reverse(
             allocation.reversed = True
             record_event(
                 session,
-                payment_reversed(payment, customer_id, reopened, reversed_on, invoice),
+                payment_reversed(
+                    payment,
+                    customer_id,
+                    reopened,
+                    reversed_on,
+                    invoice,
+                    discount=allocation.discount_amount,
+                ),
                 clock=clock,
             )
         on_credit = payment.state in (PaymentState.CREDIT, PaymentState.PARTIALLY_APPLIED)

@@ -90,7 +90,9 @@ def payment_reversed(
     amount: Decimal,
     reversed_on: date,
     invoice: Invoice | None,
+    discount: Decimal = Decimal(0),
 ) -> PaymentReversed:
+    """`amount` re-opened, of which `discount` was the early-payment discount it had earned."""
     return PaymentReversed(
         customer_id=customer_id,
         payment_id=payment.id,
@@ -101,4 +103,5 @@ def payment_reversed(
         open_amount=(
             _money(invoice.open_amount, invoice.currency) if invoice is not None else None
         ),
+        discount=_money(discount, payment.currency) if discount else None,
     )
