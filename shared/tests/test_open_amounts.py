@@ -9,6 +9,7 @@ from receivables_shared.open_amounts import (
     books_balances,
     change_of,
     in_minor_units,
+    supersedes,
 )
 from receivables_shared.testing.events import create_invoice_issued
 from receivables_shared.testing.movements import (
@@ -16,6 +17,35 @@ from receivables_shared.testing.movements import (
     payment_applied,
     payment_reversed,
 )
+
+
+def test_a_reversed_discounted_payment_takes_back_the_cash_and_the_discount() -> None:
+    issued = create_invoice_issued(total="100.00")
+    applied = payment_applied(issued, "98.00", open_amount="2.00").model_copy(
+        update={"movement_sequence": 7}
+    )
+
+    change = change_of(
+        payment_reversed(applied, open_amount="100.00", discount="2.00").model_copy(
+            update={"movement_sequence": 9}
+        )
+    )
+
+    assert change is not None
+    assert [(m.kind, m.amount) for m in change.movements] == [
+        (MovementKind.PAID, Decimal("-98.00")),
+        (MovementKind.DISCOUNT, Decimal("-2.00")),
+    ]
+    assert (change.open_after, change.sequence) == (Decimal("100.00"), 9)
+
+
+def test_only_a_later_movement_supersedes_a_sequenced_figure() -> None:
+    assert supersedes(12, 11)
+    assert not supersedes(11, 12)
+    assert not supersedes(12, 12)  # the same movement again
+    assert supersedes(12, None)  # nothing sequenced applied yet
+    assert supersedes(None, 12)  # an event without a sequence: arrival order
+    assert change_of(create_invoice_issued(total="1.00")).sequence is None  # type: ignore[union-attr]
 
 
 def test_an_imported_invoice_is_invoiced_and_partly_paid_at_its_issue_date() -> None:

@@ -7,6 +7,15 @@ in the books, its business date, and the invoice's open amount after it as invoi
 A consumer stores the movement (for the books identity and later metrics) and sets its copy of the
 open amount to `open_after`: set, never add, so its copy cannot drift from invoicing's.
 
+Which figure wins is one rule for every copy (collections, analytics, credit-policy):
+`supersedes`. Each movement event carries invoicing's `movement_sequence`, which grows with every
+movement of an invoice; a copy keeps the highest it applied and takes a figure only from a
+higher one, so a replayed or late event never sets an older open amount over a newer one. An
+event without a sequence (from before the field, or a bulk path that does not fill it yet) is
+taken in arrival order, which the customer-keyed topic keeps. InvoiceIssued is the first
+movement by definition: it sets the figure only of an invoice the copy does not have yet.
+Wall-clock event times are never compared: two producers' clocks need not agree.
+
 The books identity, per customer and currency (docs/receivables-projections.md):
 
     open = invoiced + fees - credited - written_off - paid - discount - cancelled
@@ -49,6 +58,7 @@ __all__ = [
     "in_minor_units",
     "state_after",
     "state_of",
+    "supersedes",
 ]
 
 
@@ -59,6 +69,7 @@ class MovementKind(StrEnum):
     WRITTEN_OFF = "written_off"
     #: Payments applied (a reversal is a negative one).
     PAID = "paid"
+    #: Early-payment discounts taken (a reversed payment's is a negative one).
     DISCOUNT = "discount"
     CANCELLED = "cancelled"
 
@@ -79,7 +90,8 @@ MOVEMENT_EVENTS: tuple[type[Event], ...] = (
 @dataclass(frozen=True)
 class Movement:
     kind: MovementKind
-    #: As it counts in its kind's sum: a reversed payment is a negative `paid`.
+    #: As it counts in its kind's sum: a reversed payment is a negative `paid` (and a negative
+    #: `discount` for the discount it had earned).
     amount: Decimal
     on: date
 
@@ -94,6 +106,17 @@ class OpenAmountChange:
     movements: tuple[Movement, ...]
     #: The invoice's open amount after the event, as invoicing announced it.
     open_after: Decimal
+    #: Invoicing's ledger position of the event's (last) movement; None when it has none.
+    sequence: int | None = None
+
+
+def supersedes(sequence: int | None, applied: int | None) -> bool:
+    """Whether a figure at ledger position `sequence` replaces the one applied at `applied`.
+
+    Unknown on either side (an event without a sequence, or a copy that has applied none):
+    arrival order decides, i.e. yes. Otherwise only a later movement replaces the figure.
+    receivables_shared.db.open_amount_projection.supersedes_clause says the same in SQL."""
+    return sequence is None or applied is None or sequence > applied
 
 
 def change_of(event: Event) -> OpenAmountChange | None:
@@ -115,8 +138,18 @@ def change_of(event: Event) -> OpenAmountChange | None:
         case PaymentReversed():
             if event.invoice_id is None or event.open_amount is None:
                 return None
-            reversed_ = Movement(MovementKind.PAID, -event.amount, event.reversed_on)
-            return _change(event, event.invoice_id, event.open_amount, reversed_)
+            # What the payment had settled comes back off the sums it went into: the cash off
+            # `paid`, the early-payment discount it had earned off `discount`.
+            discount = event.discount or Decimal(0)
+            reversed_ = tuple(
+                Movement(kind, -amount, event.reversed_on)
+                for kind, amount in (
+                    (MovementKind.PAID, event.amount - discount),
+                    (MovementKind.DISCOUNT, discount),
+                )
+                if amount
+            )
+            return _change(event, event.invoice_id, event.open_amount, *reversed_)
         case CreditNoteIssued():
             movement = Movement(MovementKind.CREDITED, event.amount, event.issued_on)
         case InvoiceWrittenOff():
@@ -158,7 +191,10 @@ def _change(
     open_after: Decimal,
     *movements: Movement,
 ) -> OpenAmountChange:
-    return OpenAmountChange(invoice_id, event.customer_id, event.currency, movements, open_after)
+    sequence = getattr(event, "movement_sequence", None)  # InvoiceIssued has none: it is first
+    return OpenAmountChange(
+        invoice_id, event.customer_id, event.currency, movements, open_after, sequence
+    )
 
 
 class BooksBalance(BaseModel):

@@ -167,3 +167,44 @@ async def test_overdue_mark_and_due_date_extension(
 
     found = await fact(session, issued.invoice_id)
     assert (marked, found.due_date, found.overdue_on) == (date(2026, 4, 2), date(2026, 5, 1), None)
+
+
+async def test_an_older_movement_replayed_late_does_not_set_the_open_amount(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    issued = create_invoice_issued(uuid.uuid4(), total="100.00")
+    await deliver(SERVICE, session, clock, issued)
+    older = payment_applied(issued, "30.00", open_amount="70.00").model_copy(
+        update={"movement_sequence": 11}
+    )
+    newer = payment_applied(issued, "50.00", open_amount="20.00").model_copy(
+        update={"movement_sequence": 12}
+    )
+    await deliver(SERVICE, session, clock, newer)
+
+    await deliver(SERVICE, session, clock, older)
+
+    found = await fact(session, issued.invoice_id)
+    assert (found.open_amount, found.open_amount_sequence) == (Decimal("20.00"), 12)
+    kept = await movements_of(session, issued.customer_id)
+    assert [(kind, amount) for kind, amount, _, _ in kept][-2:] == [
+        ("paid", Decimal("50.00")),
+        ("paid", Decimal("30.00")),
+    ]
+
+
+async def test_an_invoice_issued_after_its_movements_takes_the_latest_by_sequence(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """Its InvoiceIssued dead-lettered and replayed: the movements came first, out of order."""
+    issued = create_invoice_issued(uuid.uuid4(), total="100.00")
+    for sequence, open_amount in ((12, "20.00"), (11, "70.00")):
+        movement = payment_applied(issued, "1.00", open_amount=open_amount).model_copy(
+            update={"movement_sequence": sequence}
+        )
+        await deliver(SERVICE, session, clock, movement)
+
+    await deliver(SERVICE, session, clock, issued)
+
+    found = await fact(session, issued.invoice_id)
+    assert (found.open_amount, found.open_amount_sequence) == (Decimal("20.00"), 12)

@@ -9,7 +9,12 @@ from receivables_shared.auth.keys import Scope
 from receivables_shared.clock import ManualClock
 from receivables_shared.testing.events import create_invoice_issued, handler_context
 from receivables_shared.testing.helpers import api_key_headers
-from receivables_shared.testing.movements import deliver, payment_applied, realistic_history
+from receivables_shared.testing.movements import (
+    deliver,
+    payment_applied,
+    realistic_history,
+    reversed_discount_history,
+)
 
 
 async def record_invoice(
@@ -153,3 +158,20 @@ async def test_balance_needs_a_key_and_a_read_key_is_enough(
 
     assert (missing.status_code, allowed.status_code) == (401, 200)
     assert allowed.json() == {"balances": []}
+
+
+async def test_a_reversed_discounted_payment_takes_the_discount_back_not_more_cash(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    history = reversed_discount_history()
+    for event in history.events:
+        await deliver(SERVICE, session, clock, event)
+    session.expunge_all()
+
+    response = await client.get(f"/v1/receivables/balance?customer_id={history.customer_id}")
+
+    # Paid 98 then -98, discount 2 then -2: not paid -2 beside a discount of 2.
+    assert [
+        {key: b[key] for key in (*history.books["EUR"], "balanced")}
+        for b in response.json()["balances"]
+    ] == [{**history.books["EUR"], "balanced": True}]

@@ -280,3 +280,29 @@ async def test_a_cancellation_before_its_invoice_leaves_it_cancelled(
 
     found = await receivable(session, issued.invoice_id)
     assert (found.open_amount, found.state) == (Decimal("0"), "cancelled")
+
+
+async def test_an_older_movement_replayed_late_is_booked_but_does_not_set_the_open_amount(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """A dead-lettered payment replayed after a later one (another event id, so no dedupe):
+    invoicing's movement sequence, not arrival, says which open amount is current."""
+    issued = create_invoice_issued(uuid.uuid4(), total="100.00")
+    await deliver(SERVICE, session, clock, issued)
+    older = payment_applied(issued, "30.00", open_amount="70.00").model_copy(
+        update={"movement_sequence": 11}
+    )
+    newer = payment_applied(issued, "50.00", open_amount="20.00").model_copy(
+        update={"movement_sequence": 12}
+    )
+    await deliver(SERVICE, session, clock, newer)
+
+    await deliver(SERVICE, session, clock, older)
+
+    found = await receivable(session, issued.invoice_id)
+    assert (found.open_amount, found.open_amount_sequence) == (Decimal("20.00"), 12)
+    assert await movements(session, issued.invoice_id) == [
+        ("invoiced", Decimal("100.00")),
+        ("paid", Decimal("50.00")),
+        ("paid", Decimal("30.00")),
+    ]

@@ -19,6 +19,7 @@ from receivables_shared.testing.movements import (
     overdue,
     payment_applied,
     realistic_history,
+    reversed_discount_history,
 )
 from receivables_shared.testing.pagination import (
     assert_bad_cursors_are_422_naming_cursor,
@@ -364,3 +365,20 @@ async def test_balance_needs_a_key_and_a_well_formed_id(client: httpx.AsyncClien
 
 def reject_floats(text: str) -> float:
     raise AssertionError(f"a float in the response: {text}")
+
+
+async def test_a_reversed_discounted_payment_takes_the_discount_back_not_more_cash(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    history = reversed_discount_history()
+    for event in history.events:
+        await deliver(SERVICE, session, clock, event)
+    session.expunge_all()
+
+    response = await client.get(f"/v1/customers/{history.customer_id}/balance")
+
+    # Paid 98 then -98, discount 2 then -2: not paid -2 beside a discount of 2.
+    assert [
+        {key: b[key] for key in (*history.books["EUR"], "balanced")}
+        for b in response.json()["balances"]
+    ] == [{**history.books["EUR"], "balanced": True}]

@@ -22,6 +22,7 @@ from credit_policy.holds.consumers import on_dunning_step_due
 from credit_policy.holds.jobs import CREDIT_HOLDS
 from credit_policy.holds.router import router as holds_router
 from credit_policy.ranking.consumers import on_invoice_issued as rank_invoice_issued
+from credit_policy.ranking.consumers import on_invoice_reduced as rank_invoice_reduced
 from credit_policy.ranking.consumers import on_payment_applied as rank_payment_applied
 from credit_policy.ranking.jobs import SPECIAL_CONTROL
 from credit_policy.ranking.router import router as ranking_router
@@ -90,15 +91,15 @@ SERVICE = ServiceDefinition(
     ],
     handlers={
         # Exposure (exposure/): every movement of an invoice's open amount; the ranking
-        # (ranking/) keeps issue dates, totals and payments beside it.
+        # (ranking/) keeps issue dates, totals, credit notes, cancellations and payments beside it.
         InvoiceIssued: in_turn(on_invoice_issued, rank_invoice_issued),
         LateFeeCharged: on_open_amount_changed,
         PaymentApplied: in_turn(on_open_amount_changed, rank_payment_applied),
-        CreditNoteIssued: on_open_amount_changed,
+        CreditNoteIssued: in_turn(on_open_amount_changed, rank_invoice_reduced),
         InvoiceWrittenOff: on_open_amount_changed,
         EarlyPaymentDiscountTaken: on_open_amount_changed,
         PaymentReversed: on_payment_reversed,
-        InvoiceCancelled: on_invoice_cancelled,
+        InvoiceCancelled: in_turn(on_invoice_cancelled, rank_invoice_reduced),
         InvoiceOverdue: on_invoice_overdue,
         InvoiceDueDateExtended: on_invoice_due_date_extended,
         # The terms the check reads (credit_checks/terms.py).

@@ -291,6 +291,22 @@ async def test_unknown_segment_lists_nothing(client: httpx.AsyncClient) -> None:
     assert response.json() == {"items": [], "next_cursor": None}
 
 
+async def test_a_customer_is_found_by_the_callers_external_id(
+    client: httpx.AsyncClient,
+) -> None:
+    mine = (await client.put(PATH, json=DOCUMENT)).json()
+    await client.put("/v1/customers/by-external-id/ERP-1002", json=DOCUMENT)
+
+    found = await client.get("/v1/customers", params={"external_id": "ERP-1001"})
+    unknown = await client.get("/v1/customers", params={"external_id": "ERP-9999"})
+    too_long = await client.get("/v1/customers", params={"external_id": "x" * 101})
+
+    assert [item["id"] for item in found.json()["items"]] == [mine["id"]]
+    assert unknown.json() == {"items": [], "next_cursor": None}
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "external_id"
+
+
 async def test_put_needs_the_write_scope(client: httpx.AsyncClient, session: AsyncSession) -> None:
     response = await client.put(
         PATH, json=DOCUMENT, headers=await api_key_headers(session, Scope.READ)

@@ -52,7 +52,9 @@ async def issue(
     return event
 
 
-def payment(invoice: InvoiceIssued, amount: str, open_amount: str) -> PaymentApplied:
+def payment(
+    invoice: InvoiceIssued, amount: str, open_amount: str, sequence: int | None = None
+) -> PaymentApplied:
     return PaymentApplied(
         customer_id=invoice.customer_id,
         payment_id=uuid.uuid4(),
@@ -62,6 +64,7 @@ def payment(invoice: InvoiceIssued, amount: str, open_amount: str) -> PaymentApp
         applied_on=date(2026, 3, 10),
         open_amount=Decimal(open_amount),
         days_late=0,
+        movement_sequence=sequence,
     )
 
 
@@ -192,15 +195,49 @@ async def test_an_older_event_arriving_late_is_ignored(
 ) -> None:
     customer_id = uuid.uuid4()
     invoice = await issue(session, clock, customer_id, "1000.00")
-    first_context = handler_context(clock, PaymentApplied)
+    first, second = (
+        payment(invoice, "300.00", "700.00", 11),
+        payment(invoice, "500.00", "200.00", 12),
+    )
+    await on_open_amount_changed(session, second, handler_context(clock, PaymentApplied))
     clock.advance(timedelta(minutes=1))
-    second_context = handler_context(clock, PaymentApplied)
 
-    # The second payment (open 200) is consumed before the first (open 700).
-    await on_open_amount_changed(session, payment(invoice, "500.00", "200.00"), second_context)
-    await on_open_amount_changed(session, payment(invoice, "300.00", "700.00"), first_context)
+    # The first payment replayed (a rebalance) after the second: its event time is even later.
+    await on_open_amount_changed(session, first, handler_context(clock, PaymentApplied))
 
     assert await exposure_of(session, customer_id) == {"EUR": Decimal("200.00")}
+
+
+async def test_a_later_movement_applies_even_when_its_producers_clock_is_behind(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """Two invoicing replicas whose clocks disagree: the ledger's order decides, not ce_time."""
+    customer_id = uuid.uuid4()
+    invoice = await issue(session, clock, customer_id, "1000.00")
+    behind = handler_context(clock, PaymentApplied)
+    clock.advance(timedelta(minutes=1))
+    await on_open_amount_changed(
+        session, payment(invoice, "300.00", "700.00", 11), handler_context(clock, PaymentApplied)
+    )
+
+    await on_open_amount_changed(session, payment(invoice, "500.00", "200.00", 12), behind)
+
+    assert await exposure_of(session, customer_id) == {"EUR": Decimal("200.00")}
+
+
+async def test_an_invoice_issued_replayed_after_a_payment_does_not_reopen_it(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    customer_id = uuid.uuid4()
+    invoice = await issue(session, clock, customer_id, "1000.00")
+    await on_open_amount_changed(
+        session, payment(invoice, "1000.00", "0.00", 11), handler_context(clock, PaymentApplied)
+    )
+    clock.advance(timedelta(minutes=1))
+
+    await on_invoice_issued(session, invoice, handler_context(clock, InvoiceIssued))
+
+    assert await exposure_of(session, customer_id) == {"EUR": Decimal("0.00")}
 
 
 async def test_a_payment_before_its_invoice_keeps_the_amount_and_gets_the_due_date_later(
@@ -283,13 +320,17 @@ async def test_paid_invoices_leave_the_oldest_due_date(
     assert await exposure_of(session, customer_id) == {"EUR": Decimal("20.00")}
 
 
-async def test_invoice_overdue_sets_its_open_amount(
+async def test_invoice_overdue_marks_the_invoice_but_never_sets_an_amount_over_a_movement(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     customer_id = uuid.uuid4()
     invoice = await issue(session, clock, customer_id, "1000.00")
+    await on_open_amount_changed(
+        session, payment(invoice, "200.00", "800.00", 11), handler_context(clock, PaymentApplied)
+    )
     clock.advance(timedelta(minutes=1))
 
+    # Replayed from before the payment: the job announced 1000.00 open then.
     await on_invoice_overdue(
         session,
         InvoiceOverdue(
@@ -299,7 +340,7 @@ async def test_invoice_overdue_sets_its_open_amount(
             currency="EUR",
             due_date=DUE,
             overdue_on=date(2026, 4, 2),
-            open_amount=Decimal("800.00"),
+            open_amount=Decimal("1000.00"),
         ),
         handler_context(clock, InvoiceOverdue),
     )

@@ -185,6 +185,55 @@ async def test_paying_the_prepayment_share_of_the_overdue_debt_releases_the_hold
     assert hold["release_reason"] == "prepayment_share_paid"
 
 
+async def test_the_debt_of_a_hold_is_in_the_customers_currency_never_a_sum_of_two(
+    session: AsyncSession,
+    clock: ManualClock,
+    client: httpx.AsyncClient,
+    credit_customer: CreditCustomer,
+) -> None:
+    """A customer in EUR with old BGN invoices (Bulgaria's euro changeover) overdue in both:
+    paying the leva does not pay the prepayment share of the euro debt."""
+    customer_id = await credit_customer(prepayment_percent="30")
+    euros = await overdue_invoice(session, clock, customer_id, "1000.00", days=2)
+    leva = create_invoice_issued(
+        customer_id, total="5000.00", currency="BGN", due_date=clock.today() - timedelta(days=40)
+    )
+    await on_invoice_issued(session, leva, handler_context(clock, InvoiceIssued))
+
+    (placed,) = await service.place_overdue_holds(session, clock)
+    await pay(session, clock, leva, "0.00")
+    after_leva = (await holds(client, customer_id))[0]["released_on"]
+    await pay(session, clock, euros, "700.00")  # 30 % of the euro debt
+
+    assert (placed.debt_at_placement, placed.debt_currency) == (Decimal("1000.000"), "EUR")
+    assert after_leva is None  # 5000 BGN + 1000 EUR is not "6000", and 1000 EUR is all unpaid
+    (hold,) = await holds(client, customer_id)
+    assert hold["release_reason"] == "prepayment_share_paid"
+
+
+async def test_debt_overdue_in_another_currency_keeps_the_hold_whatever_share_was_paid(
+    session: AsyncSession,
+    clock: ManualClock,
+    client: httpx.AsyncClient,
+    credit_customer: CreditCustomer,
+) -> None:
+    customer_id = await credit_customer(prepayment_percent="30")
+    euros = await overdue_invoice(session, clock, customer_id, "1000.00", days=2)
+    leva = create_invoice_issued(
+        customer_id, total="50.00", currency="BGN", due_date=clock.today() - timedelta(days=40)
+    )
+    await on_invoice_issued(session, leva, handler_context(clock, InvoiceIssued))
+    await service.place_overdue_holds(session, clock)
+
+    await pay(session, clock, euros, "0.00")
+    euro_debt_paid = (await holds(client, customer_id))[0]["released_on"]
+    await pay(session, clock, leva, "0.00")
+
+    assert euro_debt_paid is None
+    (hold,) = await holds(client, customer_id)
+    assert hold["release_reason"] == "overdue_paid"
+
+
 async def test_the_job_releases_a_hold_whose_due_date_was_extended(
     session: AsyncSession,
     clock: ManualClock,

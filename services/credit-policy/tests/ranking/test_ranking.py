@@ -16,7 +16,13 @@ from credit_policy.history.models import CreditHistoryEntry
 from credit_policy.ranking.special_control import apply_special_control_rules
 from credit_policy.terms.effective import set_special_control
 from receivables_shared.clock import ManualClock
-from receivables_shared.events import Event, InvoiceIssued, PaymentApplied
+from receivables_shared.events import (
+    CreditNoteIssued,
+    Event,
+    InvoiceCancelled,
+    InvoiceIssued,
+    PaymentApplied,
+)
 from receivables_shared.testing.events import create_invoice_issued, handler_context
 
 NewCustomer = Callable[..., Awaitable[uuid.UUID]]
@@ -118,6 +124,52 @@ async def test_revenue_over_twelve_months_ranked_into_abc_segments(
         ("Z", "200.000", "100.00", "B"),
     ]
     assert (response.json()["total"], response.json()["as_of"]) == ("2000.000", "2026-03-02")
+
+
+async def test_revenue_is_net_of_credit_notes_and_cancellations(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock, new_customer: NewCustomer
+) -> None:
+    x, _, z = await three_customers(session, clock, new_customer)
+    wrong = await invoice(
+        session, clock, z, issued=date(2026, 2, 10), due=date(2026, 3, 12), total="5000.00"
+    )
+    credited = CreditNoteIssued(
+        customer_id=x,
+        credit_note_id=uuid.uuid4(),
+        invoice_id=(
+            await invoice(
+                session, clock, x, issued=date(2026, 2, 5), due=date(2026, 3, 7), total="300.00"
+            )
+        ).invoice_id,
+        number="CN-2026-000001",
+        currency="EUR",
+        amount=Decimal("100.00"),
+        issued_on=date(2026, 2, 20),
+        reason="damaged",
+        open_amount=Decimal("200.00"),
+    )
+    cancelled = InvoiceCancelled(
+        customer_id=z,
+        invoice_id=wrong.invoice_id,
+        currency="EUR",
+        amount=Decimal("5000.00"),
+        cancelled_on=date(2026, 2, 11),
+        reason="issued in error",
+    )
+    for event in (credited, credited, cancelled, cancelled):  # redeliveries count once
+        await deliver(session, clock, event)
+
+    response = await client.get(
+        "/v1/customers/ranking", params={"by": "revenue", "currency": "EUR"}
+    )
+
+    # X: 1200 + 300 - 100; Z: 200 + 5000 - 5000 (the cancelled invoice is no revenue).
+    assert [(name, value) for name, value, _, _ in rows(response)] == [
+        ("X", "1400.000"),
+        ("Y", "600.000"),
+        ("Z", "200.000"),
+    ]
+    assert response.json()["total"] == "2200.000"
 
 
 async def test_exposure_ranks_the_open_receivables(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.customers.repository import KnownCustomerRepository
 from invoicing.invoices.models import Invoice
+from invoicing.ledger.models import InvoiceMovement
 from invoicing.terms.repository import CustomerTermsRepository
 from receivables_shared.events import CustomerTermsChanged
 from receivables_shared.outbox.models import OutboxEvent
@@ -51,6 +52,17 @@ async def stored_invoice(session: AsyncSession, invoice_id: str | uuid.UUID) -> 
     invoice = await session.get(Invoice, uuid.UUID(str(invoice_id)), populate_existing=True)
     assert invoice is not None
     return invoice
+
+
+async def last_movement_sequence(session: AsyncSession, invoice_id: str | uuid.UUID) -> int:
+    """The ledger sequence of the invoice's latest movement (what its event announces)."""
+    sequence = await session.scalar(
+        select(func.max(InvoiceMovement.sequence)).where(
+            InvoiceMovement.invoice_id == uuid.UUID(str(invoice_id))
+        )
+    )
+    assert sequence is not None
+    return sequence
 
 
 async def outbox_events(session: AsyncSession, event_type: str | None = None) -> list[OutboxEvent]:

@@ -19,6 +19,7 @@ from invoicing.testing import (
     create_known_customer,
     error_fields,
     issue,
+    last_movement_sequence,
     outbox_events,
     stored_invoice,
 )
@@ -68,6 +69,7 @@ async def test_a_full_credit_note_settles_the_invoice(
         issued_on=date(2026, 3, 2),
         reason="Damaged",
         open_amount=Decimal("0.00"),
+        movement_sequence=await last_movement_sequence(session, invoice["id"]),
     )
     shown = (await client.get(f"/v1/invoices/{invoice['id']}")).json()
     assert [(m["kind"], m["amount"], m["source_id"]) for m in shown["movements"]] == [

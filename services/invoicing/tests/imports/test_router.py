@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicing.definition import SERVICE
 from invoicing.imports.service import rf_reference_for
 from invoicing.invoices.models import Invoice
 from invoicing.ledger.models import InvoiceMovement
@@ -19,8 +20,9 @@ from invoicing.overdue.service import run_overdue_and_interest
 from invoicing.testing import count, create_known_customer, give_terms, issue, outbox_events
 from receivables_shared.auth.keys import Scope, issue_api_key
 from receivables_shared.clock import ManualClock
-from receivables_shared.events import InvoiceIssued, InvoiceOverdue
+from receivables_shared.events import CustomerCreated, InvoiceIssued, InvoiceOverdue
 from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.testing.events import handler_context
 
 URL = "/v1/imports/invoices"
 CSV = {"Content-Type": "text/csv"}
@@ -241,3 +243,56 @@ async def test_a_file_larger_than_a_statement_can_bind_loads(
     assert response.json()["imported"] == rows
     assert await count(session, InvoiceMovement) == rows
     assert len(await outbox_events(session, "InvoiceIssued")) == rows
+
+
+async def test_rows_may_name_the_customer_by_the_callers_external_id(
+    client: httpx.AsyncClient, session: AsyncSession, clock: ManualClock
+) -> None:
+    """The previous ledger knows its customers by its own ids; credit-policy registered them
+    with those as external_id, and CustomerCreated brought them here."""
+    erp = CustomerCreated(
+        customer_id=uuid.uuid4(),
+        name="SIA Koks",
+        country="LV",
+        language="lv",
+        currency="EUR",
+        external_id="ERP-4711",
+    )
+    await SERVICE.handlers[CustomerCreated](session, erp, handler_context(clock, CustomerCreated))
+    body = "\n".join(
+        [
+            "number,customer_external_id,currency,issue_date,due_date,total",
+            "OLD-1,ERP-4711,EUR,2026-01-10,2026-02-09,121.00",
+        ]
+    ).encode()
+
+    response = await client.post(URL, content=body, headers=CSV)
+
+    assert response.status_code == 201, response.text
+    assert (await imported(session))["OLD-1"].customer_id == erp.customer_id
+    [event] = await outbox_events(session, "InvoiceIssued")
+    assert event.partition_key == str(erp.customer_id)
+
+
+async def test_a_customer_external_id_nobody_has_or_two_ways_to_name_it_are_bad_rows(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer = await create_known_customer(session)
+    body = "\n".join(
+        [
+            "number,customer_id,customer_external_id,currency,issue_date,due_date,total",
+            "X-1,,ERP-0000,EUR,2026-01-10,2026-02-09,10.00",
+            f"X-2,{customer},ERP-0000,EUR,2026-01-10,2026-02-09,10.00",
+            "X-3,,,EUR,2026-01-10,2026-02-09,10.00",
+        ]
+    ).encode()
+
+    response = await client.post(URL, content=body, headers=CSV)
+
+    assert response.status_code == 422, response.text
+    assert sorted(e["field"] for e in response.json()["errors"]) == [
+        "line[2].customer_external_id",
+        "line[3].customer_id",
+        "line[4].customer_id",
+    ]
+    assert await imported(session) == {}

@@ -18,6 +18,7 @@ from invoicing.testing import (
     create_known_customer,
     error_fields,
     issue,
+    last_movement_sequence,
     outbox_events,
     stored_invoice,
 )
@@ -125,6 +126,7 @@ async def test_cancelling_removes_the_open_amount(
         amount=Decimal("1200.50"),
         cancelled_on=date(2026, 3, 2),
         reason="Issued to the wrong customer",
+        movement_sequence=await last_movement_sequence(session, invoice["id"]),
     )
     again = await client.post(f"/v1/invoices/{invoice['id']}/cancel", json={"reason": "Twice"})
     assert again.status_code == 409

@@ -85,6 +85,10 @@ async def test_reversing_a_discounted_payment_reopens_the_discount_too(
         Decimal("0.00"),
         "issued",
     )
+    # The event says which part of the re-opened amount was the discount, so the projections
+    # take it off their discount sum and only the cash off their paid sum.
+    [reversed_event] = await event_payloads(session, "PaymentReversed")
+    assert (reversed_event["amount"], reversed_event["discount"]) == ("100.00", "2.00")
 
 
 async def test_an_unmatched_payment_reversed_announces_nothing(

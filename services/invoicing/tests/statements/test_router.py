@@ -21,6 +21,7 @@ from invoicing.documents.formatting import Formatter
 from invoicing.documents.texts import texts_for
 from invoicing.ledger.models import MovementKind
 from invoicing.ledger.service import post_movement
+from invoicing.payments.testing import issue_for, pay_by_hand
 from invoicing.testing import create_known_customer, issue, stored_invoice
 from receivables_shared.auth.keys import Scope
 from receivables_shared.testing.helpers import api_key_headers
@@ -252,3 +253,79 @@ async def test_an_unknown_customer_is_a_404(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_credit_balance_movements_are_lines_and_the_closing_is_open_less_credit(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """An overpayment goes on the credit balance, the next invoice uses it, and a payment that
+    was partly on credit is reversed: every one of those is a line, so opening + lines =
+    closing = what the invoices still have open less the credit the customer holds."""
+    customer_id = await create_known_customer(session)
+    url = f"/v1/customers/{customer_id}/statement"
+    first = await issue_for(client, customer_id, "100.00", issue_date="2026-02-05")
+    await pay_by_hand(client, customer_id, "130.00", received_on="2026-02-10")
+
+    mid_month = (await client.get(url, params={**FEBRUARY, "to": "2026-02-15"})).json()
+    [eur] = mid_month["currencies"]
+    assert eur["closing_balance"] == "-30.00"  # nothing open, 30 on credit: the customer's
+
+    second = await issue_for(client, customer_id, "45.00", issue_date="2026-02-20")
+    later = (await pay_by_hand(client, customer_id, "50.00", received_on="2026-02-25")).json()
+    reversal = {"reason": "returned by the bank", "reversed_on": "2026-02-26"}
+    assert (
+        await client.post(f"/v1/payments/{later['id']}/reversal", json=reversal)
+    ).status_code == 200
+
+    body = (await client.get(url, params=FEBRUARY)).json()
+
+    [eur] = body["currencies"]
+    lines = [
+        (m["business_date"], m["invoice_id"], m["kind"], m["amount"]) for m in eur["movements"]
+    ]
+    assert lines == [
+        ("2026-02-05", first["id"], "issue", "100.00"),
+        ("2026-02-10", first["id"], "payment", "-100.00"),
+        ("2026-02-10", None, "credit_added", "-30.00"),
+        ("2026-02-20", second["id"], "issue", "45.00"),
+        ("2026-02-20", second["id"], "payment", "-30.00"),
+        ("2026-02-20", second["id"], "credit_applied", "30.00"),
+        ("2026-02-25", second["id"], "payment", "-15.00"),
+        ("2026-02-25", None, "credit_added", "-35.00"),
+        ("2026-02-26", second["id"], "payment_reversal", "15.00"),
+        ("2026-02-26", None, "credit_reversed", "35.00"),
+    ]
+    assert [m["balance"] for m in eur["movements"]][-1] == eur["closing_balance"] == "15.00"
+    moved = sum((Decimal(m["amount"]) for m in eur["movements"]), Decimal(0))
+    assert Decimal(eur["closing_balance"]) == Decimal(eur["opening_balance"]) + moved
+    credit = (await client.get(f"/v1/payments/credit-balances/{customer_id}")).json()
+    on_credit = sum((Decimal(b["balance"]) for b in credit["balances"]), Decimal(0))
+    open_now = sum(
+        [(await stored_invoice(session, i["id"])).open_amount for i in (first, second)],
+        Decimal(0),
+    )
+    assert Decimal(eur["closing_balance"]) == open_now - on_credit
+    # March opens where February closed, credit included.
+    march = (await client.get(url, params={"from": "2026-03-01", "to": "2026-03-02"})).json()
+    assert march["currencies"][0]["opening_balance"] == "15.00"
+
+
+async def test_credit_lines_in_csv_and_pdf_have_no_invoice_number(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    customer_id = await create_known_customer(session)
+    await pay_by_hand(client, customer_id, "25.00", received_on="2026-02-10")  # nothing open
+    url = f"/v1/customers/{customer_id}/statement"
+
+    csv_text = (await client.get(url, params={**FEBRUARY, "format": "csv"})).text
+    pdf = (await client.get(url, params={**FEBRUARY, "format": "pdf"})).content
+
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [(r["kind"], r["invoice_number"], r["amount"], r["balance"]) for r in rows] == [
+        ("opening_balance", "", "", "0.00"),
+        ("credit_added", "", "-25.00", "-25.00"),
+        ("closing_balance", "", "", "-25.00"),
+    ]
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "".join(texts_for("lv")["kind.credit_added"].split()) in text
+    assert "None" not in text

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.ledger.models import InvoiceMovement
-from invoicing.testing import count, create_known_customer, error_fields, issue, outbox_events
+from invoicing.testing import (
+    count,
+    create_known_customer,
+    error_fields,
+    issue,
+    last_movement_sequence,
+    outbox_events,
+)
 from invoicing.write_offs.models import WriteOff
 from receivables_shared.auth.keys import Scope, issue_api_key
 from receivables_shared.events import InvoiceWrittenOff
@@ -61,6 +68,7 @@ async def test_a_partial_write_off_lowers_the_open_amount_and_is_announced(
         reason=BODY["reason"],
         approver=BODY["approver"],
         open_amount=Decimal("960.40"),
+        movement_sequence=await last_movement_sequence(session, invoice["id"]),
     )
 
 

@@ -7,9 +7,13 @@ collections and analytics, each with its own tables (docs/receivables-projection
   CloudEvents source and id (unique per event by the CloudEvents contract), so an event
   delivered twice records nothing the second time, even after the inbox forgot its id.
 
-Events come in order: one topic (invoicing.events), keyed by customer. A movement for an invoice
-not seen yet (its InvoiceIssued was dead-lettered and is replayed later) is still recorded; the
-InvoiceIssued then takes its open amount from the latest such movement.
+Events come in order: one topic (invoicing.events), keyed by customer; but a redelivery after a
+rebalance or a dead-letter replay can bring an older event after a newer one. The open amount
+follows `receivables_shared.open_amounts.supersedes` (the ledger's movement sequence, not
+arrival, decides): the row keeps the highest sequence applied (`open_amount_sequence`). A
+movement for an invoice not seen yet (its InvoiceIssued was dead-lettered and is replayed later)
+is still recorded; the InvoiceIssued then takes its open amount from the latest such movement
+(highest sequence; arrival order among movements without one).
 """
 
 from __future__ import annotations
@@ -20,7 +24,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, Numeric, String, Uuid, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    DateTime,
+    Numeric,
+    String,
+    Uuid,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +71,23 @@ class OpenAmountColumns:
     state: Mapped[str] = mapped_column(String(16))
     #: Set by InvoiceOverdue; cleared when the due date moves past the day of the extension.
     overdue_on: Mapped[date | None] = mapped_column(Date)
+    #: The highest movement_sequence applied to open_amount (None: none carried one yet).
+    open_amount_sequence: Mapped[int | None] = mapped_column(BigInteger)
+
+
+def supersedes_clause(applied: Any, sequence: int | None) -> ColumnElement[bool]:
+    """`open_amounts.supersedes(sequence, applied)` as SQL on the stored `applied` column, for
+    the WHERE of the UPDATE (or ON CONFLICT) that sets the figure: the check and the write are
+    one statement, so no concurrent consumer slips in between."""
+    if sequence is None:
+        return true()
+    return or_(applied.is_(None), applied < sequence)
+
+
+def applied_after(applied: Any, sequence: int | None) -> Any:
+    """The sequence a row keeps after applying one at `sequence`: the highest (GREATEST skips
+    NULL), so a figure taken in arrival order never lowers it."""
+    return applied if sequence is None else func.greatest(applied, sequence)
 
 
 class MovementColumns:
@@ -73,6 +107,8 @@ class MovementColumns:
     #: The business date of the movement (issue date, payment date, ...).
     occurred_on: Mapped[date] = mapped_column(Date)
     open_after: Mapped[Decimal] = mapped_column(MONEY)
+    #: The event's movement_sequence (None when it carried none).
+    sequence: Mapped[int | None] = mapped_column(BigInteger)
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -94,7 +130,7 @@ class OpenAmountProjection:
             return  # issued once; a second announcement of it counts nothing twice
         earlier = await self._latest_movement(event.invoice_id)
         await self._record(change, meta)
-        open_amount, state = earlier or (change.open_after, state_after(change))
+        open_amount, state, sequence = earlier or (change.open_after, state_after(change), None)
         values = {
             **row,
             "invoice_id": event.invoice_id,
@@ -104,6 +140,7 @@ class OpenAmountProjection:
             "open_amount": open_amount,
             "state": state,
             "overdue_on": None,
+            "open_amount_sequence": sequence,
         }
         await self.session.execute(
             insert(self.invoices)
@@ -118,9 +155,27 @@ class OpenAmountProjection:
             return  # e.g. a reversal taken back from the credit balance: no invoice moves
         if not await self._record(change, meta):
             return  # this event was already applied
-        if not await self._update(
-            change.invoice_id, open_amount=change.open_after, state=state_after(change)
-        ):
+        invoices = self.invoices
+        applied = await self.session.execute(
+            sql_update(invoices)
+            .where(
+                invoices.invoice_id == change.invoice_id,
+                supersedes_clause(invoices.open_amount_sequence, change.sequence),
+            )
+            .values(
+                open_amount=change.open_after,
+                state=state_after(change),
+                open_amount_sequence=applied_after(invoices.open_amount_sequence, change.sequence),
+            )
+        )
+        if applied.rowcount:  # type: ignore[attr-defined]
+            return
+        if await self._exists(change.invoice_id):
+            # Older than the figure kept: its movement counts in the books, its figure is stale.
+            log.info(
+                "older movement kept, open amount unchanged", extra={"invoice": change.invoice_id}
+            )
+        else:
             log.warning("movement of an invoice not seen yet", extra={"invoice": change.invoice_id})
 
     async def mark_overdue(self, event: InvoiceOverdue) -> None:
@@ -184,6 +239,7 @@ class OpenAmountProjection:
                 "amount": movement.amount,
                 "occurred_on": movement.on,
                 "open_after": change.open_after,
+                "sequence": change.sequence,
             }
             for movement in change.movements
         ]
@@ -195,18 +251,22 @@ class OpenAmountProjection:
         )
         return bool(inserted.all())
 
-    async def _latest_movement(self, invoice_id: uuid.UUID) -> tuple[Decimal, str] | None:
-        """The open amount and state after the invoice's latest recorded movement, if any."""
+    async def _latest_movement(
+        self, invoice_id: uuid.UUID
+    ) -> tuple[Decimal, str, int | None] | None:
+        """The open amount, state and sequence after the invoice's latest recorded movement:
+        the highest sequence, else (none has one) the last to arrive."""
         movements = self.movements
         latest = (
             await self.session.execute(
-                select(movements.open_after, movements.kind)
+                select(movements.open_after, movements.kind, movements.sequence)
                 .where(movements.invoice_id == invoice_id)
-                .order_by(movements.id.desc())
+                .order_by(movements.sequence.desc().nulls_last(), movements.id.desc())
                 .limit(1)
             )
         ).first()
         if latest is None:
             return None
-        open_after, kind = latest
-        return open_after, state_of(open_after, cancelled=kind == MovementKind.CANCELLED)
+        open_after, kind, sequence = latest
+        state = state_of(open_after, cancelled=kind == MovementKind.CANCELLED)
+        return open_after, state, sequence

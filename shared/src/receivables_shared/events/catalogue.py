@@ -180,7 +180,12 @@ class InvoiceDueDateExtended(Event):
 
 
 # Every movement of an open amount below carries the invoice's open amount after it, so a
-# consumer can check its own copy (the books balance) without asking invoicing.
+# consumer can check its own copy (the books balance) without asking invoicing, and its
+# `movement_sequence`: invoicing's ledger position of the movement, larger for every later
+# movement of the same invoice (not gap-free, not comparable across invoices). A copy keeps the
+# open amount of the highest sequence it applied, so an event replayed or delivered late never
+# sets an older open amount over a newer one (receivables_shared.open_amounts.supersedes).
+# Optional: added after v1; None from the overdue job's bulk interest for now.
 
 
 class CreditNoteIssued(Event):
@@ -196,6 +201,7 @@ class CreditNoteIssued(Event):
     issued_on: date
     reason: str
     open_amount: Amount
+    movement_sequence: int | None = None
 
 
 class LateFeeCharged(Event):
@@ -213,6 +219,7 @@ class LateFeeCharged(Event):
     period_start: date | None = None
     period_end: date | None = None
     open_amount: Amount
+    movement_sequence: int | None = None
 
 
 class InvoiceWrittenOff(Event):
@@ -227,6 +234,7 @@ class InvoiceWrittenOff(Event):
     reason: str
     approver: str
     open_amount: Amount
+    movement_sequence: int | None = None
 
 
 class EarlyPaymentDiscountTaken(Event):
@@ -240,6 +248,7 @@ class EarlyPaymentDiscountTaken(Event):
     amount: Amount
     taken_on: date
     open_amount: Amount
+    movement_sequence: int | None = None
 
 
 class InvoiceCancelled(Event):
@@ -252,6 +261,7 @@ class InvoiceCancelled(Event):
     amount: Amount
     cancelled_on: date
     reason: str
+    movement_sequence: int | None = None
 
 
 class PaymentReceived(Event):
@@ -288,6 +298,7 @@ class PaymentApplied(Event):
     days_late: int
     #: "payment" or "credit_balance" (an earlier overpayment consumed).
     funded_by: str = "payment"
+    movement_sequence: int | None = None
 
 
 class PaymentReversed(Event):
@@ -301,6 +312,10 @@ class PaymentReversed(Event):
     amount: Amount
     reversed_on: date
     open_amount: Amount | None
+    #: Of `amount`, the early-payment discount the payment had earned, re-opened with it: the
+    #: books take it off `discount`, the rest off `paid`. None when there was none.
+    discount: Amount | None = None
+    movement_sequence: int | None = None
 
 
 class CreditBalanceChanged(Event):

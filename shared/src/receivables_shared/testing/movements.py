@@ -84,16 +84,22 @@ def payment_applied(
 
 
 def payment_reversed(
-    applied: PaymentApplied, *, open_amount: str, on: date = date(2026, 4, 25)
+    applied: PaymentApplied,
+    *,
+    open_amount: str,
+    on: date = date(2026, 4, 25),
+    discount: str | None = None,
 ) -> PaymentReversed:
+    """The reversal of `applied`; with `discount`, of the discount it had earned too."""
     return PaymentReversed(
         customer_id=applied.customer_id,
         payment_id=applied.payment_id,
         invoice_id=applied.invoice_id,
         currency=applied.currency,
-        amount=applied.amount,
+        amount=applied.amount + Decimal(discount or 0),
         reversed_on=on,
         open_amount=Decimal(open_amount),
+        discount=Decimal(discount) if discount else None,
     )
 
 
@@ -257,6 +263,42 @@ def realistic_history(customer_id: uuid.UUID | None = None) -> History:
             "cancelled": "0.000",
             "open": "5.063",
         },
+    }
+    return History(customer, events, books)
+
+
+def reversed_discount_history(customer_id: uuid.UUID | None = None) -> History:
+    """An invoice of 100.00 paid with 98.00 inside its discount window (2.00 discount), then
+    the payment reversed by the bank: the discount is open again with the cash."""
+    customer = customer_id or uuid.uuid4()
+    issued = InvoiceIssued(
+        customer_id=customer,
+        invoice_id=uuid.uuid4(),
+        number="INV-2026-000077",
+        currency="EUR",
+        total=Decimal("100.00"),
+        issue_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+    )
+    applied = payment_applied(issued, "98.00", open_amount="2.00", on=date(2026, 3, 9))
+    events: tuple[Event, ...] = (
+        issued,
+        applied,
+        discount_taken(issued, "2.00", open_amount="0"),
+        payment_reversed(applied, open_amount="100.00", discount="2.00", on=date(2026, 3, 12)),
+    )
+    nothing = "0.00"
+    books = {
+        "EUR": {
+            "invoiced": "100.00",
+            "fees": nothing,
+            "credited": nothing,
+            "written_off": nothing,
+            "paid": nothing,
+            "discount": nothing,
+            "cancelled": nothing,
+            "open": "100.00",
+        }
     }
     return History(customer, events, books)
 

@@ -22,6 +22,8 @@ def _filtered(statement: Select[Any], filters: CustomerFilters) -> Select[Any]:
     """Every filter is one more WHERE on the same keyset query, so paging works unchanged."""
     if filters.segment is not None:
         statement = statement.where(Customer.segment == filters.segment)
+    if filters.external_id is not None:
+        statement = statement.where(Customer.external_id == filters.external_id)
     if filters.risk_class is not None:
         statement = statement.join(CustomerCredit, CustomerCredit.customer_id == Customer.id).where(
             CustomerCredit.risk_class_key == filters.risk_class

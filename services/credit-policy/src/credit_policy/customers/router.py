@@ -77,6 +77,10 @@ async def list_customers(
     _: ReadKeyDep,
     page: PageRequestDep,
     segment: Annotated[Label | None, Query(description="Only customers of this segment.")] = None,
+    external_id: Annotated[
+        ExternalId | None,
+        Query(description="The customer the caller knows by this id (its own, unique)."),
+    ] = None,
     risk_class: Annotated[
         ClassKey | None, Query(description="Only customers of this risk class.")
     ] = None,
@@ -91,7 +95,11 @@ async def list_customers(
         session,
         page,
         CustomerFilters(
-            segment=segment, risk_class=risk_class, on_hold=on_hold, review_due=review_due
+            segment=segment,
+            risk_class=risk_class,
+            external_id=external_id,
+            on_hold=on_hold,
+            review_due=review_due,
         ),
     )
     items = [CustomerRead.model_validate(c) for c in customers]

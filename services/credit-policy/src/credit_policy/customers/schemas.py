@@ -100,6 +100,8 @@ class CustomerFilters:
 
     segment: str | None = None
     risk_class: str | None = None
+    #: The caller's own id of the customer (unique: a page of at most one).
+    external_id: str | None = None
     #: True: customers with an active credit hold; False: those without.
     on_hold: bool | None = None
     #: True: only customers with an open review; False: only those without.

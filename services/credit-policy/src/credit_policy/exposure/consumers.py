@@ -3,8 +3,6 @@ consumed by their invoice, holds released by payment)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks import service as credit_checks
@@ -23,6 +21,8 @@ from receivables_shared.events import (
     PaymentApplied,
     PaymentReversed,
 )
+from receivables_shared.events.base import Event
+from receivables_shared.open_amounts import change_of
 
 
 async def on_invoice_issued(
@@ -48,14 +48,7 @@ MovementEvent = (
 async def on_open_amount_changed(
     session: AsyncSession, event: MovementEvent, context: HandlerContext
 ) -> None:
-    await service.open_amount_changed(
-        session,
-        customer_id=event.customer_id,
-        invoice_id=event.invoice_id,
-        currency=event.currency,
-        open_amount=event.open_amount,
-        as_of=context.meta.time,
-    )
+    await _set_open_amount(session, event, context)
     if isinstance(event, PaymentApplied | CreditNoteIssued | InvoiceWrittenOff):
         await holds.release_settled(session, context.clock, event.customer_id)
 
@@ -63,30 +56,30 @@ async def on_open_amount_changed(
 async def on_invoice_cancelled(
     session: AsyncSession, event: InvoiceCancelled, context: HandlerContext
 ) -> None:
-    await service.open_amount_changed(
-        session,
-        customer_id=event.customer_id,
-        invoice_id=event.invoice_id,
-        currency=event.currency,
-        open_amount=Decimal(0),
-        as_of=context.meta.time,
-    )
+    await _set_open_amount(session, event, context)
     await holds.release_settled(session, context.clock, event.customer_id)
 
 
 async def on_payment_reversed(
     session: AsyncSession, event: PaymentReversed, context: HandlerContext
 ) -> None:
-    # A reversal of unapplied credit (no invoice) does not move receivables.
-    if event.invoice_id is None or event.open_amount is None:
-        return
+    await _set_open_amount(session, event, context)
+
+
+async def _set_open_amount(session: AsyncSession, event: Event, context: HandlerContext) -> None:
+    """The event's open amount after it and its ledger position, read as collections and
+    analytics read them (receivables_shared.open_amounts.change_of)."""
+    change = change_of(event)
+    if change is None:
+        return  # a reversal of unapplied credit (no invoice) does not move receivables
     await service.open_amount_changed(
         session,
-        customer_id=event.customer_id,
-        invoice_id=event.invoice_id,
-        currency=event.currency,
-        open_amount=event.open_amount,
+        customer_id=change.customer_id,
+        invoice_id=change.invoice_id,
+        currency=change.currency,
+        open_amount=change.open_after,
         as_of=context.meta.time,
+        sequence=change.sequence,
     )
 
 
@@ -98,8 +91,12 @@ async def on_invoice_overdue(
         customer_id=event.customer_id,
         invoice_id=event.invoice_id,
         currency=event.currency,
+        # Not a movement: its open amount (as of the job's run) only starts a row that is not
+        # there yet (reordering), and never replaces a figure a movement set.
         open_amount=event.open_amount,
         as_of=context.meta.time,
+        sequence=None,
+        first=True,
         due_date=event.due_date,
         overdue_on=event.overdue_on,
     )

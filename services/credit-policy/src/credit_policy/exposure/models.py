@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Index, Numeric, String, Uuid, text
+from sqlalchemy import BigInteger, Date, DateTime, Index, Numeric, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from credit_policy.base import Base
@@ -25,8 +25,11 @@ class ExposureInvoice(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     order_reference: Mapped[str | None] = mapped_column(String(100))
     overdue_on: Mapped[date | None] = mapped_column(Date)
-    #: Time of the newest event applied to open_amount: an older one arriving later is ignored.
+    #: When open_amount was last set (the event's time): for people, never for ordering.
     amount_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The highest movement_sequence applied to open_amount: an event with a lower one (replayed
+    #: or late) leaves it (receivables_shared.open_amounts.supersedes).
+    open_amount_sequence: Mapped[int | None] = mapped_column(BigInteger)
     due_date_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

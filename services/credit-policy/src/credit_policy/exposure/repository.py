@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit_policy.credit_checks.models import CreditReservation, ReservationStatus
 from credit_policy.exposure.models import CustomerExposure, ExposureInvoice
+from receivables_shared.db.open_amount_projection import applied_after, supersedes_clause
 
 
 class ExposureRepository:
@@ -26,14 +27,19 @@ class ExposureRepository:
         currency: str,
         open_amount: Decimal,
         as_of: datetime,
+        sequence: int | None,
+        first: bool = False,
         due_date: date | None = None,
         order_reference: str | None = None,
         overdue_on: date | None = None,
     ) -> None:
-        """Set (never add) the invoice's open amount, unless a newer event already did.
+        """Set (never add) the invoice's open amount, unless a later movement already did:
+        the shared rule of every copy of an open amount (`supersedes_clause` on `sequence`).
 
-        Due date, order reference and overdue date fill in whenever known, so an InvoiceIssued
-        that arrives after a payment still gives the row its due date."""
+        `first`: the figure only starts a row (InvoiceIssued, the first movement; InvoiceOverdue,
+        not a movement) and never replaces a kept one. Due date, order reference and overdue
+        date fill in whenever known, so an InvoiceIssued that arrives after a payment still
+        gives the row its due date."""
         table = ExposureInvoice.__table__
         statement = insert(ExposureInvoice).values(
             invoice_id=invoice_id,
@@ -41,12 +47,14 @@ class ExposureRepository:
             currency=currency,
             open_amount=open_amount,
             amount_as_of=as_of,
+            open_amount_sequence=sequence,
             due_date=due_date,
             due_date_as_of=as_of if due_date is not None else None,
             order_reference=order_reference,
             overdue_on=overdue_on,
         )
-        newer = statement.excluded.amount_as_of >= table.c.amount_as_of
+        kept = table.c.open_amount_sequence
+        newer = literal(False) if first else supersedes_clause(kept, sequence)
         due_date_newer = func.coalesce(table.c.due_date_as_of < literal(as_of), True)
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -55,9 +63,10 @@ class ExposureRepository:
                     "open_amount": case(
                         (newer, statement.excluded.open_amount), else_=table.c.open_amount
                     ),
-                    "amount_as_of": func.greatest(
-                        table.c.amount_as_of, statement.excluded.amount_as_of
+                    "amount_as_of": case(
+                        (newer, statement.excluded.amount_as_of), else_=table.c.amount_as_of
                     ),
+                    "open_amount_sequence": (kept if first else applied_after(kept, sequence)),
                     "due_date": case(
                         (
                             (statement.excluded.due_date.is_not(None)) & due_date_newer,

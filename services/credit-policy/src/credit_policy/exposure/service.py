@@ -1,9 +1,10 @@
 """Exposure from invoicing's events: each movement sets the invoice's open amount it carries.
 
 Every movement event names the open amount after it, so the projection SETS it instead of adding
-the movement: a redelivered event changes nothing and an event older than the one applied
-(`amount_as_of`, the producer's event time) is ignored. The customer's summary row is recomputed
-in the same transaction.
+the movement: a redelivered event changes nothing, and an event older than the one applied (a
+lower `movement_sequence`: invoicing's ledger order, never the producers' clocks) is ignored, by
+the same rule as collections' and analytics' copies (receivables_shared.open_amounts.supersedes).
+The customer's summary row is recomputed in the same transaction.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ async def invoice_issued(session: AsyncSession, event: InvoiceIssued, as_of: dat
         currency=event.currency,
         open_amount=opening_amount(event),
         as_of=as_of,
+        sequence=None,
+        first=True,  # the first movement: never over a figure a later one set
         due_date=event.due_date,
         order_reference=event.order_reference,
     )
@@ -62,9 +65,12 @@ async def open_amount_changed(
     currency: str,
     open_amount: Decimal,
     as_of: datetime,
+    sequence: int | None,
+    first: bool = False,
     due_date: date | None = None,
     overdue_on: date | None = None,
 ) -> None:
+    """`sequence`: the event's movement_sequence; `first`: the figure only starts a row."""
     repository = ExposureRepository(session)
     await repository.set_open_amount(
         invoice_id=invoice_id,
@@ -72,6 +78,8 @@ async def open_amount_changed(
         currency=currency,
         open_amount=open_amount,
         as_of=as_of,
+        sequence=sequence,
+        first=first,
         due_date=due_date,
         overdue_on=overdue_on,
     )

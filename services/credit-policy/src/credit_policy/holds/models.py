@@ -41,9 +41,12 @@ class CreditHold(Base):
     #: The API key's name, or "system" for an automatic hold.
     placed_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
-    #: Overdue-beyond-grace debt when an automatic hold was placed: the base of the
-    #: prepayment-share release rule.
+    #: Overdue debt when an automatic hold was placed, in `debt_currency` only (never a sum
+    #: across currencies): the base of the prepayment-share release rule.
     debt_at_placement: Mapped[Decimal | None] = mapped_column(Numeric(19, 3))
+    #: The customer's currency when the hold was placed: the credit limit's, and the only one
+    #: debt_at_placement counts (docs/credit-checks.md).
+    debt_currency: Mapped[str | None] = mapped_column(String(3))
     released_on: Mapped[date | None] = mapped_column(Date)
     release_reason: Mapped[str | None] = mapped_column(String(300))
     released_by: Mapped[str | None] = mapped_column(String(200))

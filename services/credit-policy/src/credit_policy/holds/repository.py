@@ -14,18 +14,22 @@ from credit_policy.holds.models import CreditHold
 SYSTEM = "system"
 
 # Customers with an open invoice past its due date plus their grace days (none without
-# agreed terms: grace is a deliberate decision, requirement 8), one hold each; the
-# partial unique index makes a second run (or a second replica) insert nothing.
+# agreed terms: grace is a deliberate decision, requirement 8), in any currency, one hold each;
+# the partial unique index makes a second run (or a second replica) insert nothing. The debt
+# it records is the overdue in the customer's own currency (the limit's): amounts in two
+# currencies are never added.
 PLACE_OVERDUE_HOLDS = text("""
 INSERT INTO credit_holds
-    (id, customer_id, reason, stops, placed_on, placed_by, debt_at_placement)
+    (id, customer_id, reason, stops, placed_on, placed_by, debt_at_placement, debt_currency)
 SELECT gen_random_uuid(), e.customer_id, 'overdue_beyond_grace',
-       ARRAY['new_credit', 'support']::varchar[], :as_of, 'system', sum(e.open_amount)
+       ARRAY['new_credit', 'support']::varchar[], :as_of, 'system',
+       coalesce(sum(e.open_amount) FILTER (WHERE e.currency = c.currency), 0), c.currency
 FROM exposure_invoices e
+LEFT JOIN customers c ON c.id = e.customer_id
 LEFT JOIN credit_check_terms t ON t.customer_id = e.customer_id
 WHERE e.open_amount > 0
   AND e.due_date + coalesce(t.grace_days, 0) < :as_of
-GROUP BY e.customer_id
+GROUP BY e.customer_id, c.currency
 ON CONFLICT (customer_id, reason)
     WHERE released_on IS NULL AND reason IN ('overdue_beyond_grace', 'dunning_step')
     DO NOTHING
@@ -34,43 +38,59 @@ RETURNING id
 
 PLACE_DUNNING_HOLD = text("""
 INSERT INTO credit_holds
-    (id, customer_id, reason, stops, placed_on, placed_by, note, debt_at_placement)
+    (id, customer_id, reason, stops, placed_on, placed_by, note, debt_at_placement,
+     debt_currency)
 SELECT gen_random_uuid(), :customer_id, 'dunning_step', ARRAY['new_credit']::varchar[],
        :as_of, 'system', :note,
-       (SELECT coalesce(sum(open_amount), 0) FROM exposure_invoices
-        WHERE customer_id = :customer_id AND open_amount > 0 AND due_date < :as_of)
+       (SELECT coalesce(sum(e.open_amount), 0) FROM exposure_invoices e
+        WHERE e.customer_id = :customer_id AND e.open_amount > 0 AND e.due_date < :as_of
+          AND e.currency = c.currency),
+       c.currency
+FROM (SELECT 1) AS one
+LEFT JOIN customers c ON c.id = :customer_id
 ON CONFLICT (customer_id, reason)
     WHERE released_on IS NULL AND reason IN ('overdue_beyond_grace', 'dunning_step')
     DO NOTHING
 RETURNING id
 """)
 
-# An automatic hold is lifted when its overdue debt is gone (past grace for an overdue hold,
-# past the due date for a dunning hold), or when the customer has paid at least the prepayment
-# share of the terms of what was overdue when the hold was placed.
+# An automatic hold is lifted when its overdue debt is gone, in every currency (past grace for
+# an overdue hold, past the due date for a dunning hold), or when the customer has paid at least
+# the prepayment share of the terms of what was overdue in the hold's debt currency when it was
+# placed, and owes nothing overdue in any other currency (amounts in two currencies are never
+# compared).
 RELEASE_SETTLED_HOLDS = """
-WITH debt AS (
-    SELECT h.id,
-           coalesce(sum(e.open_amount) FILTER (
-               WHERE e.open_amount > 0
-                 AND e.due_date + CASE WHEN h.reason = 'dunning_step' THEN 0
-                                       ELSE coalesce(t.grace_days, 0) END
-                     < :as_of), 0) AS overdue,
-           coalesce(t.prepayment_percent, 0) AS prepayment_percent
+WITH overdue AS (
+    SELECT h.id, h.reason, h.debt_currency, e.currency, e.open_amount, t.prepayment_percent,
+           e.open_amount > 0
+               AND e.due_date + CASE WHEN h.reason = 'dunning_step' THEN 0
+                                     ELSE coalesce(t.grace_days, 0) END
+                   < :as_of AS is_overdue
     FROM credit_holds h
     LEFT JOIN credit_check_terms t ON t.customer_id = h.customer_id
     LEFT JOIN exposure_invoices e ON e.customer_id = h.customer_id
     WHERE h.released_on IS NULL
       AND h.reason IN ('overdue_beyond_grace', 'dunning_step')
       {customer_filter}
-    GROUP BY h.id, h.reason, t.grace_days, t.prepayment_percent
+),
+debt AS (
+    SELECT id,
+           coalesce(sum(open_amount) FILTER (
+               WHERE is_overdue AND currency = debt_currency), 0) AS overdue,
+           coalesce(sum(open_amount) FILTER (
+               WHERE is_overdue AND currency IS DISTINCT FROM debt_currency), 0)
+               AS overdue_elsewhere,
+           coalesce(max(prepayment_percent), 0) AS prepayment_percent
+    FROM overdue
+    GROUP BY id
 )
 UPDATE credit_holds h
 SET released_on = :as_of, released_by = 'system',
-    release_reason = CASE WHEN d.overdue = 0 THEN 'overdue_paid'
+    release_reason = CASE WHEN d.overdue = 0 AND d.overdue_elsewhere = 0 THEN 'overdue_paid'
                           ELSE 'prepayment_share_paid' END
 FROM debt d
 WHERE h.id = d.id
+  AND d.overdue_elsewhere = 0
   AND (d.overdue = 0
        OR (d.prepayment_percent > 0 AND h.debt_at_placement > 0
            AND d.overdue <= h.debt_at_placement * (100 - d.prepayment_percent) / 100))

@@ -45,6 +45,25 @@ class RankedPayment(Base):
     __table_args__ = (Index("ix_ranked_payments_invoice_id", "invoice_id"),)
 
 
+class RankedReduction(Base):
+    """What a credit note or a cancellation took off an invoice: revenue is net of it.
+
+    Keyed by where it came from (the credit note's id, or the invoice's for its one
+    cancellation) and kind, so a replay stores nothing twice, and kept even when it arrives
+    before its invoice."""
+
+    __tablename__ = "ranked_reductions"
+
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: "credit_note" or "cancellation".
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    reduced_on: Mapped[date] = mapped_column(Date)
+
+
 class AbcThreshold(Base):
     """ABC segments as data: a customer is in the first segment whose cumulative share (of
     the customers ranked before it) is below `cumulative_percent`; C is the rest."""

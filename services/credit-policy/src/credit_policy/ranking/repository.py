@@ -16,11 +16,17 @@ from credit_policy.ranking.models import (
     AbcThreshold,
     RankedInvoice,
     RankedPayment,
+    RankedReduction,
     SpecialControlMark,
     SpecialControlRule,
 )
 from credit_policy.terms.models import CustomerCredit
-from receivables_shared.events import InvoiceIssued, PaymentApplied
+from receivables_shared.events import (
+    CreditNoteIssued,
+    InvoiceCancelled,
+    InvoiceIssued,
+    PaymentApplied,
+)
 
 #: Every invoice: issue date and total (ranked_invoices), open amount and due date now (the
 #: exposure projection, which follows every movement), and the day it was last paid.
@@ -44,17 +50,23 @@ BEYOND_GRACE = """
 """
 
 #: Per customer and currency, as of the business date, over the 12 months before it:
-#: revenue (invoiced), exposure (open receivables now, as the credit check sees them), days
-#: to pay (amount-weighted: applied payments count applied_on - issue_date, amounts still open
-#: count their age so far, so a customer who pays nothing does not look like one who pays at
-#: once), and potential yearly debt = revenue / 12 x days to pay / 30.
+#: revenue (the invoices issued in those months, net of their credit notes and cancellations,
+#: whenever those came: an invoice issued in error and cancelled is no revenue), exposure (open
+#: receivables now, as the credit check sees them), days to pay (amount-weighted: applied
+#: payments count applied_on - issue_date, amounts still open count their age so far, so a
+#: customer who pays nothing does not look like one who pays at once), and potential yearly
+#: debt = revenue / 12 x days to pay / 30.
 METRICS = f"""
     WITH invoices AS ({INVOICES}),
+    reduced AS (
+        SELECT invoice_id, sum(amount) AS amount FROM ranked_reductions GROUP BY invoice_id
+    ),
     revenue AS (
-        SELECT customer_id, currency, sum(total) AS revenue
-        FROM ranked_invoices
-        WHERE issue_date > CAST(:since AS date) AND issue_date <= CAST(:as_of AS date)
-        GROUP BY customer_id, currency
+        SELECT r.customer_id, r.currency, sum(r.total - COALESCE(x.amount, 0)) AS revenue
+        FROM ranked_invoices r
+        LEFT JOIN reduced x ON x.invoice_id = r.invoice_id
+        WHERE r.issue_date > CAST(:since AS date) AND r.issue_date <= CAST(:as_of AS date)
+        GROUP BY r.customer_id, r.currency
     ),
     exposure AS (
         SELECT customer_id, currency, open_amount AS exposure
@@ -180,6 +192,27 @@ class RankingRepository:
             )
             .on_conflict_do_nothing(
                 index_elements=[RankedPayment.payment_id, RankedPayment.invoice_id]
+            )
+        )
+
+    async def store_reduction(self, event: CreditNoteIssued | InvoiceCancelled) -> None:
+        if isinstance(event, CreditNoteIssued):
+            source_id, kind, on = event.credit_note_id, "credit_note", event.issued_on
+        else:
+            source_id, kind, on = event.invoice_id, "cancellation", event.cancelled_on
+        await self.session.execute(
+            insert(RankedReduction)
+            .values(
+                source_id=source_id,
+                kind=kind,
+                invoice_id=event.invoice_id,
+                customer_id=event.customer_id,
+                currency=event.currency,
+                amount=event.amount,
+                reduced_on=on,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[RankedReduction.source_id, RankedReduction.kind]
             )
         )
 

@@ -28,7 +28,10 @@ class RankedCustomer(BaseModel):
     share_percent: Decimal
     cumulative_percent: Decimal
     segment: str = Field(description="ABC segment by cumulative share (thresholds as data).")
-    revenue: Decimal = Field(description="Invoiced in the last 12 months.")
+    revenue: Decimal = Field(
+        description="Invoiced in the last 12 months, net of those invoices' credit notes and "
+        "cancellations."
+    )
     exposure: Decimal = Field(description="Open receivables now.")
     days_to_pay: Decimal | None = Field(description="Amount-weighted average days to pay.")
     potential_debt: Decimal = Field(

@@ -4,7 +4,9 @@ from invoicing.invoices.pricing import round_to_currency
 from receivables_shared.events import CreditNoteIssued
 
 
-def credit_note_issued(invoice: Invoice, credit_note: CreditNote) -> CreditNoteIssued:
+def credit_note_issued(
+    invoice: Invoice, credit_note: CreditNote, movement_sequence: int
+) -> CreditNoteIssued:
     return CreditNoteIssued(
         customer_id=invoice.customer_id,
         credit_note_id=credit_note.id,
@@ -15,4 +17,5 @@ def credit_note_issued(invoice: Invoice, credit_note: CreditNote) -> CreditNoteI
         issued_on=credit_note.business_date,
         reason=credit_note.reason,
         open_amount=round_to_currency(invoice.open_amount, invoice.currency),
+        movement_sequence=movement_sequence,
     )

@@ -79,7 +79,7 @@ async def issue_credit_note(
             lines=credited_lines,
         )
     )
-    await post_movement(
+    movement = await post_movement(
         session,
         invoice,
         kind=MovementKind.CREDIT_NOTE,
@@ -87,7 +87,7 @@ async def issue_credit_note(
         business_date=business_date,
         source_id=credit_note.id,
     )
-    record_event(session, credit_note_issued(invoice, credit_note), clock=clock)
+    record_event(session, credit_note_issued(invoice, credit_note, movement.sequence), clock=clock)
     return invoice, credit_note
 
 

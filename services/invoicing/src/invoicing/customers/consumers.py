@@ -28,4 +28,5 @@ async def _keep(session: AsyncSession, event: CustomerCreated | CustomerUpdated)
         country=event.country,
         time_zone=event.time_zone,
         tax_id=event.tax_id,
+        external_id=event.external_id,
     )

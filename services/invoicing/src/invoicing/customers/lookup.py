@@ -19,6 +19,7 @@ class CreditPolicyCustomer(BaseModel):
     country: str | None = None
     time_zone: str | None = None
     tax_id: str | None = None
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)

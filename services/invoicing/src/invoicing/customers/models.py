@@ -24,6 +24,9 @@ class KnownCustomer(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     time_zone: Mapped[str | None] = mapped_column(String(64))
     tax_id: Mapped[str | None] = mapped_column(String(64))
+    #: The id the customer has in the caller's systems (credit-policy's external_id): an
+    #: import's rows may name customers by it.
+    external_id: Mapped[str | None] = mapped_column(String(100), index=True)
     registered_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -37,6 +37,7 @@ class KnownCustomerRepository:
         country: str | None = None,
         time_zone: str | None = None,
         tax_id: str | None = None,
+        external_id: str | None = None,
     ) -> None:
         values = {
             "name": name,
@@ -45,6 +46,7 @@ class KnownCustomerRepository:
             "country": country,
             "time_zone": time_zone,
             "tax_id": tax_id,
+            "external_id": external_id,
         }
         await self.session.execute(
             insert(KnownCustomer)

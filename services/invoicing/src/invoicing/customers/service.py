@@ -40,6 +40,7 @@ async def require_known_customer(
             country=customer.country,
             time_zone=customer.time_zone,
             tax_id=customer.tax_id,
+            external_id=customer.external_id,
         )
         return
     deadline = time.monotonic() + lookup.event_wait_seconds

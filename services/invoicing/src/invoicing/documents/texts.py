@@ -75,6 +75,9 @@ EN: dict[str, str] = {
     "kind.payment_reversal": "Payment reversed",
     "kind.cancellation": "Cancellation",
     "kind.paid_before_import": "Paid before import",
+    "kind.credit_added": "Credit balance: payment on account",
+    "kind.credit_applied": "Credit balance used",
+    "kind.credit_reversed": "Credit balance reversed",
 }
 
 RU: dict[str, str] = {
@@ -140,6 +143,9 @@ RU: dict[str, str] = {
     "kind.payment_reversal": "Сторно оплаты",
     "kind.cancellation": "Аннулирование",
     "kind.paid_before_import": "Оплачено до переноса данных",
+    "kind.credit_added": "Зачислено на баланс переплат",
+    "kind.credit_applied": "Зачтено с баланса переплат",
+    "kind.credit_reversed": "Сторно баланса переплат",
 }
 
 BG: dict[str, str] = {
@@ -205,6 +211,9 @@ BG: dict[str, str] = {
     "kind.payment_reversal": "Сторниране на плащане",
     "kind.cancellation": "Анулиране",
     "kind.paid_before_import": "Платено преди прехвърлянето",
+    "kind.credit_added": "Надплащане по сметката",
+    "kind.credit_applied": "Използвано надплащане",
+    "kind.credit_reversed": "Сторниране на надплащане",
 }
 
 LV: dict[str, str] = {
@@ -270,6 +279,9 @@ LV: dict[str, str] = {
     "kind.payment_reversal": "Maksājuma atcelšana",
     "kind.cancellation": "Anulēšana",
     "kind.paid_before_import": "Samaksāts pirms datu pārņemšanas",
+    "kind.credit_added": "Pārmaksa ieskaitīta kontā",
+    "kind.credit_applied": "Izmantota pārmaksa",
+    "kind.credit_reversed": "Pārmaksas atcelšana",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "ru": RU, "bg": BG, "lv": LV}

@@ -145,6 +145,23 @@ class ImportRepository:
         )
         return {customer_id: currency for customer_id, currency in rows}
 
+    async def customers_by_external_id(
+        self, external_ids: Sequence[str]
+    ) -> dict[str, list[tuple[uuid.UUID, str]]]:
+        """(id, currency) of the known customers with each external id; more than one for an
+        id: ambiguous (credit-policy keeps it unique, so only while an update is in flight)."""
+        rows = await self.session.execute(
+            text(
+                "SELECT external_id, id, currency FROM known_customers"
+                " WHERE external_id = ANY(CAST(:external_ids AS text[])) ORDER BY id"
+            ),
+            {"external_ids": list(external_ids)},
+        )
+        found: dict[str, list[tuple[uuid.UUID, str]]] = {}
+        for external_id, customer_id, currency in rows:
+            found.setdefault(external_id, []).append((customer_id, currency))
+        return found
+
     async def load(self, rows: Sequence[LoadRow], *, imported_by: str, clock: Clock) -> None:
         ids = [uuid.uuid4() for _ in rows]
         await self.session.execute(

@@ -15,7 +15,13 @@ class ImportRow(RequestModel):
 
     #: The invoice number in the previous ledger; kept as the invoice's number.
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    customer_id: uuid.UUID
+    #: The customer: its id here, or the id the previous ledger (the caller) knows it by, as
+    #: registered in credit-policy (`external_id`). One of the two.
+    customer_id: uuid.UUID | None = None
+    customer_external_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
     currency: CurrencyCode
     issue_date: BusinessDate
     due_date: BusinessDate

@@ -1,7 +1,8 @@
 """The history import: validate the whole file, then load it in one transaction.
 
-Every row is checked first (types, dates, amounts against the currency, the customer and its
-currency, duplicates in the file and among invoices already stored); any bad row answers 422
+Every row is checked first (types, dates, amounts against the currency, the customer, named by
+its id or by the caller's external id, and its currency, duplicates in the file and among
+invoices already stored); any bad row answers 422
 with every bad row (field `line[N].<column>`) and nothing is stored. Then the repository
 loads all rows with a few set-based statements and records one InvoiceIssued (imported) per
 row. Never commits.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +43,8 @@ class _Checked:
     line: int
     row: ImportRow
     rf_reference: str
+    #: The row's customer_id, or the customer its customer_external_id names once resolved.
+    customer_id: uuid.UUID | None
 
 
 class _Report:
@@ -85,7 +89,7 @@ async def import_invoices(
             [
                 LoadRow(
                     number=c.row.number,
-                    customer_id=c.row.customer_id,
+                    customer_id=_customer_of(c),
                     currency=c.row.currency,
                     issue_date=c.row.issue_date,
                     due_date=c.row.due_date,
@@ -111,6 +115,11 @@ async def import_invoices(
     return ImportResult(imported=len(checked), by_currency=_totals(checked))
 
 
+def _customer_of(checked: _Checked) -> uuid.UUID:
+    assert checked.customer_id is not None, "a row that passed the checks has its customer"
+    return checked.customer_id
+
+
 def rf_reference_for(number: str) -> str:
     """The RF reference of the original number; a number too long for one (ISO 11649 takes 21
     characters) gets a reference from its hash, still unique for practical purposes."""
@@ -134,6 +143,8 @@ def _check_row(raw: RawRow, today: date, report: _Report) -> _Checked | None:
         return None
     before = len(report.errors)
     line, currency = raw.line, row.currency
+    if (row.customer_id is None) == (row.customer_external_id is None):
+        report.add(line, "customer_id", "give customer_id or customer_external_id, one of them")
     if row.due_date < row.issue_date:
         report.add(line, "due_date", "must not be before the issue date")
     if row.issue_date > today:
@@ -167,7 +178,7 @@ def _check_row(raw: RawRow, today: date, report: _Report) -> _Checked | None:
         report.add(line, "total", "must be net_total + tax_total")
     if len(report.errors) > before:
         return None
-    return _Checked(line, row, rf_reference_for(row.number))
+    return _Checked(line, row, rf_reference_for(row.number), row.customer_id)
 
 
 def _check_duplicates_in_file(checked: list[_Checked], report: _Report) -> None:
@@ -187,13 +198,25 @@ async def _check_against_stored(
         return
     numbers = await repository.existing_numbers([c.row.number for c in checked])
     references = await repository.existing_rf_references([c.rf_reference for c in checked])
-    currencies = await repository.customer_currencies(list({c.row.customer_id for c in checked}))
+    currencies = await repository.customer_currencies(
+        list({c.customer_id for c in checked if c.customer_id is not None})
+    )
+    by_external_id = await repository.customers_by_external_id(
+        list({e for c in checked if (e := c.row.customer_external_id) is not None})
+    )
     for c in checked:
         if c.row.number in numbers:
             report.add(c.line, "number", f"invoice {c.row.number} already exists")
         elif c.rf_reference in references:
             report.add(c.line, "number", f"its RF reference {c.rf_reference} is already in use")
-        customer_currency = currencies.get(c.row.customer_id)
+        if (external_id := c.row.customer_external_id) is not None:
+            matches = by_external_id.get(external_id, [])
+            if len(matches) != 1:
+                problem = "no known customer has" if not matches else "several customers have"
+                report.add(c.line, "customer_external_id", f"{problem} this external id")
+                continue
+            c.customer_id, currencies[c.customer_id] = matches[0]
+        customer_currency = currencies.get(c.customer_id) if c.customer_id else None
         if customer_currency is None:
             report.add(c.line, "customer_id", "unknown customer")
         elif customer_currency != c.row.currency:

@@ -48,7 +48,10 @@ def due_date_extended(invoice: Invoice, extension: DueDateExtension) -> InvoiceD
     )
 
 
-def invoice_cancelled(invoice: Invoice, amount: Decimal, cancelled_on: date) -> InvoiceCancelled:
+def invoice_cancelled(
+    invoice: Invoice, amount: Decimal, cancelled_on: date, movement_sequence: int | None
+) -> InvoiceCancelled:
+    """`movement_sequence` None: nothing was open, so no movement was posted."""
     return InvoiceCancelled(
         customer_id=invoice.customer_id,
         invoice_id=invoice.id,
@@ -56,4 +59,5 @@ def invoice_cancelled(invoice: Invoice, amount: Decimal, cancelled_on: date) -> 
         amount=_money(invoice, amount),
         cancelled_on=cancelled_on,
         reason=invoice.cancel_reason or "",
+        movement_sequence=movement_sequence,
     )

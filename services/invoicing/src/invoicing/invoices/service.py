@@ -256,8 +256,9 @@ async def cancel_invoice(
     removed = invoice.open_amount
     invoice.cancel_reason = data.reason
     invoice.cancelled_on = business_date
+    movement_sequence = None
     if removed > 0:
-        await post_movement(
+        movement = await post_movement(
             session,
             invoice,
             kind=MovementKind.CANCELLATION,
@@ -265,6 +266,9 @@ async def cancel_invoice(
             business_date=business_date,
             source_id=invoice.id,
         )
+        movement_sequence = movement.sequence
     invoice.state = InvoiceState.CANCELLED
-    record_event(session, invoice_cancelled(invoice, removed, business_date), clock=clock)
+    record_event(
+        session, invoice_cancelled(invoice, removed, business_date, movement_sequence), clock=clock
+    )
     return invoice

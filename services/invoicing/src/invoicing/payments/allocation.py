@@ -138,7 +138,7 @@ async def reverse(
         for allocation in sorted(allocations, key=lambda a: a.invoice_id):
             invoice = invoices[allocation.invoice_id]
             reopened = allocation.amount + allocation.discount_amount
-            await post_movement(
+            movement = await post_movement(
                 session,
                 invoice,
                 kind=MovementKind.PAYMENT_REVERSAL,
@@ -149,7 +149,15 @@ async def reverse(
             allocation.reversed = True
             record_event(
                 session,
-                payment_reversed(payment, customer_id, reopened, reversed_on, invoice),
+                payment_reversed(
+                    payment,
+                    customer_id,
+                    reopened,
+                    reversed_on,
+                    invoice,
+                    discount=allocation.discount_amount,
+                    movement_sequence=movement.sequence,
+                ),
                 clock=clock,
             )
         on_credit = payment.state in (PaymentState.CREDIT, PaymentState.PARTIALLY_APPLIED)
@@ -205,7 +213,7 @@ async def _apply(
     cash = min(available, open_amount - discount)
     if cash <= 0:
         return ZERO
-    await post_movement(
+    paid = await post_movement(
         session,
         invoice,
         kind=MovementKind.PAYMENT,
@@ -214,10 +222,12 @@ async def _apply(
         source_id=payment.id,
     )
     record_event(
-        session, payment_applied(payment, invoice, cash, applied_on, funded_by), clock=clock
+        session,
+        payment_applied(payment, invoice, cash, applied_on, funded_by, paid.sequence),
+        clock=clock,
     )
     if discount > 0:
-        await post_movement(
+        discounted = await post_movement(
             session,
             invoice,
             kind=MovementKind.DISCOUNT,
@@ -225,7 +235,9 @@ async def _apply(
             business_date=applied_on,
             source_id=payment.id,
         )
-        record_event(session, discount_taken(invoice, discount, applied_on), clock=clock)
+        record_event(
+            session, discount_taken(invoice, discount, applied_on, discounted.sequence), clock=clock
+        )
     await repository.add_allocation(
         PaymentAllocation(
             payment_id=payment.id,

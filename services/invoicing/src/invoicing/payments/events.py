@@ -37,7 +37,12 @@ def payment_received(payment: Payment, customer_id: uuid.UUID) -> PaymentReceive
 
 
 def payment_applied(
-    payment: Payment, invoice: Invoice, amount: Decimal, applied_on: date, funded_by: str
+    payment: Payment,
+    invoice: Invoice,
+    amount: Decimal,
+    applied_on: date,
+    funded_by: str,
+    movement_sequence: int,
 ) -> PaymentApplied:
     return PaymentApplied(
         customer_id=invoice.customer_id,
@@ -49,10 +54,13 @@ def payment_applied(
         open_amount=_money(invoice.open_amount, invoice.currency),
         days_late=(applied_on - invoice.due_date).days,
         funded_by=funded_by,
+        movement_sequence=movement_sequence,
     )
 
 
-def discount_taken(invoice: Invoice, amount: Decimal, taken_on: date) -> EarlyPaymentDiscountTaken:
+def discount_taken(
+    invoice: Invoice, amount: Decimal, taken_on: date, movement_sequence: int
+) -> EarlyPaymentDiscountTaken:
     return EarlyPaymentDiscountTaken(
         customer_id=invoice.customer_id,
         invoice_id=invoice.id,
@@ -60,6 +68,7 @@ def discount_taken(invoice: Invoice, amount: Decimal, taken_on: date) -> EarlyPa
         amount=_money(amount, invoice.currency),
         taken_on=taken_on,
         open_amount=_money(invoice.open_amount, invoice.currency),
+        movement_sequence=movement_sequence,
     )
 
 
@@ -90,7 +99,11 @@ def payment_reversed(
     amount: Decimal,
     reversed_on: date,
     invoice: Invoice | None,
+    discount: Decimal = Decimal(0),
+    movement_sequence: int | None = None,
 ) -> PaymentReversed:
+    """`amount` re-opened, of which `discount` was the early-payment discount it had earned;
+    no invoice and no movement for credit taken back from the balance."""
     return PaymentReversed(
         customer_id=customer_id,
         payment_id=payment.id,
@@ -101,4 +114,6 @@ def payment_reversed(
         open_amount=(
             _money(invoice.open_amount, invoice.currency) if invoice is not None else None
         ),
+        discount=_money(discount, payment.currency) if discount else None,
+        movement_sequence=movement_sequence,
     )

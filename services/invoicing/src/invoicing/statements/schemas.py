@@ -11,9 +11,13 @@ from invoicing.statements.view_models import StatementDocument
 
 class StatementLineRead(BaseModel):
     business_date: date
-    invoice_id: uuid.UUID
-    invoice_number: str
-    kind: str = Field(examples=["issue", "payment", "credit_note", "late_fee", "interest"])
+    invoice_id: uuid.UUID | None = Field(
+        description="The invoice moved, or the one credit paid; null for credit added or reversed."
+    )
+    invoice_number: str | None
+    kind: str = Field(
+        examples=["issue", "payment", "credit_note", "late_fee", "credit_added", "credit_applied"]
+    )
     amount: Decimal = Field(description="Signed: + raises what the customer owes, - lowers it.")
     balance: Decimal = Field(description="The customer's balance in this currency after it.")
 
@@ -22,7 +26,9 @@ class CurrencyStatementRead(BaseModel):
     currency: str
     opening_balance: Decimal = Field(description="Sum of every movement before `from`.")
     movements: list[StatementLineRead]
-    closing_balance: Decimal = Field(description="opening_balance + the movements' amounts.")
+    closing_balance: Decimal = Field(
+        description="opening_balance + the movements' amounts: the open amounts less the credit."
+    )
 
 
 class StatementRead(BaseModel):

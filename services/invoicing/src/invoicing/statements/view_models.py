@@ -13,12 +13,15 @@ from invoicing.documents.view_models import Party
 
 @dataclass(frozen=True)
 class StatementLine:
-    """One movement of an invoice's open amount, and the customer's balance after it."""
+    """One movement of an invoice's open amount or of the customer's credit balance, and the
+    customer's balance after it."""
 
     business_date: date
-    invoice_id: uuid.UUID
-    invoice_number: str
-    #: The ledger's movement kind: issue, payment, credit_note, late_fee, interest, ...
+    #: None for credit put on or taken off the balance without an invoice.
+    invoice_id: uuid.UUID | None
+    invoice_number: str | None
+    #: The ledger's movement kind (issue, payment, credit_note, late_fee, interest, ...) or a
+    #: credit balance's (credit_added, credit_applied, credit_reversed).
     kind: str
     #: Signed: + the customer owes more, - less.
     amount: Decimal
@@ -30,7 +33,7 @@ class CurrencyStatement:
     """Balances never mix currencies: one section per currency the customer was invoiced in."""
 
     currency: str
-    #: Sum of the movements before the period.
+    #: Sum of the movements before the period (credit on the balance counts against it).
     opening_balance: Decimal
     lines: Sequence[StatementLine]
     closing_balance: Decimal

@@ -4,7 +4,9 @@ from invoicing.write_offs.models import WriteOff
 from receivables_shared.events import InvoiceWrittenOff
 
 
-def invoice_written_off(invoice: Invoice, write_off: WriteOff) -> InvoiceWrittenOff:
+def invoice_written_off(
+    invoice: Invoice, write_off: WriteOff, movement_sequence: int
+) -> InvoiceWrittenOff:
     return InvoiceWrittenOff(
         customer_id=invoice.customer_id,
         write_off_id=write_off.id,
@@ -15,4 +17,5 @@ def invoice_written_off(invoice: Invoice, write_off: WriteOff) -> InvoiceWritten
         reason=write_off.reason,
         approver=write_off.approver,
         open_amount=round_to_currency(invoice.open_amount, invoice.currency),
+        movement_sequence=movement_sequence,
     )

@@ -61,7 +61,7 @@ async def write_off(
             business_date=business_date,
         )
     )
-    await post_movement(
+    movement = await post_movement(
         session,
         invoice,
         kind=MovementKind.WRITE_OFF,
@@ -69,5 +69,5 @@ async def write_off(
         business_date=business_date,
         source_id=written_off.id,
     )
-    record_event(session, invoice_written_off(invoice, written_off), clock=clock)
+    record_event(session, invoice_written_off(invoice, written_off, movement.sequence), clock=clock)
     return invoice, written_off
