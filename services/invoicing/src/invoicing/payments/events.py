@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from invoicing.invoices.models import Invoice
 from invoicing.invoices.pricing import round_to_currency
+from invoicing.payments.batch_repository import LockedInvoice, NewPayment
 from invoicing.payments.models import Payment
 from receivables_shared.events import (
     CreditBalanceChanged,
@@ -22,7 +23,7 @@ def _money(amount: Decimal, currency: str) -> Decimal:
     return round_to_currency(amount, currency)
 
 
-def payment_received(payment: Payment, customer_id: uuid.UUID) -> PaymentReceived:
+def payment_received(payment: Payment | NewPayment, customer_id: uuid.UUID) -> PaymentReceived:
     return PaymentReceived(
         customer_id=customer_id,
         payment_id=payment.id,
@@ -37,7 +38,11 @@ def payment_received(payment: Payment, customer_id: uuid.UUID) -> PaymentReceive
 
 
 def payment_applied(
-    payment: Payment, invoice: Invoice, amount: Decimal, applied_on: date, funded_by: str
+    payment: Payment | NewPayment,
+    invoice: Invoice | LockedInvoice,
+    amount: Decimal,
+    applied_on: date,
+    funded_by: str,
 ) -> PaymentApplied:
     return PaymentApplied(
         customer_id=invoice.customer_id,
@@ -52,7 +57,9 @@ def payment_applied(
     )
 
 
-def discount_taken(invoice: Invoice, amount: Decimal, taken_on: date) -> EarlyPaymentDiscountTaken:
+def discount_taken(
+    invoice: Invoice | LockedInvoice, amount: Decimal, taken_on: date
+) -> EarlyPaymentDiscountTaken:
     return EarlyPaymentDiscountTaken(
         customer_id=invoice.customer_id,
         invoice_id=invoice.id,

@@ -42,6 +42,16 @@ PAYABLE_STATES = (*AUTO_PAYABLE_STATES, InvoiceState.DISPUTED.value)
 
 
 @dataclass(frozen=True)
+class InvoiceRef:
+    """What matching needs of an invoice a payment's references name."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    number: str
+    rf_reference: str
+
+
+@dataclass(frozen=True)
 class PaymentFilters:
     customer_id: uuid.UUID | None = None
     state: str | None = None
@@ -218,6 +228,16 @@ class PaymentRepository:
                 )
             )
         ).all()
+
+    async def invoice_refs(
+        self, rf_references: Sequence[str], numbers: Sequence[str]
+    ) -> list[InvoiceRef]:
+        rows = await self.session.execute(
+            select(Invoice.id, Invoice.customer_id, Invoice.number, Invoice.rf_reference).where(
+                or_(Invoice.rf_reference.in_(rf_references), Invoice.number.in_(numbers))
+            )
+        )
+        return [InvoiceRef(*row) for row in rows]
 
     async def oldest_due_first(
         self,
