@@ -11,11 +11,12 @@ allocation's rule functions, the ledger's check_movement/amounts_after); only th
    invoices"), those naming a customer or invoices themselves, and those of a customer with an
    advice no payment matched yet (advice linking).
 3. Lock the batch's customers (advisory locks, sorted) and then, in one
-   `SELECT ... FOR UPDATE ORDER BY id`, the named invoices and each customer's oldest-due open
-   invoices as far as the sum of its payments reaches.
+   `SELECT ... FOR UPDATE ORDER BY id`, the invoices the payments name.
 4. Allocate in memory, payment by payment in batch order, over the locked rows: named invoices
-   first, then oldest due first; discounts; the rest on the credit balance. If a customer's
-   fetched invoices ran out while money was left, fetch the next ones and allocate again.
+   first, then oldest due first; discounts; the rest on the credit balance. Where a payment
+   has money left and its customer's oldest-due invoices are not fetched yet (or all paid),
+   fetch and lock them (one statement for all such customers, as far as the sum of the
+   customer's payments reaches) and allocate the batch again from the start.
 5. Write everything with one statement per table: payments, payer accounts, movements,
    invoices, allocations, credit balances and their movements, outbox rows (in order).
 
@@ -112,8 +113,8 @@ class _Plan:
     #: In outbox order; a credit change's event is built once its balance is known.
     events: list[Event | _Credit] = field(default_factory=list)
     invoices: dict[uuid.UUID, LockedInvoice] = field(default_factory=dict)
-    #: Pools whose every invoice got paid while a payment still had money left.
-    exhausted: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+    #: Pools a payment went through with money left: fetch on, or the rest is credit.
+    short: set[tuple[uuid.UUID, str]] = field(default_factory=set)
 
 
 async def receive_payments(
@@ -209,37 +210,40 @@ async def _apply(
     for payment in pending:
         if payment.allocates:
             bounds[payment.pool_key] = bounds.get(payment.pool_key, ZERO) + payment.values["amount"]
-    locked = await repository.lock_invoices(
-        (i for p in pending for i in p.named),
-        [PoolRequest(customer, currency, bound) for (customer, currency), bound in bounds.items()],
-    )
-    invoices = {invoice.id: invoice for invoice in locked}
+    # Most payments pay what they name: a customer's other invoices are fetched only once a
+    # payment of it has money left after its named ones (and fetched on while that recurs).
+    invoices = {
+        i.id: i for i in await repository.lock_invoices((i for p in pending for i in p.named), [])
+    }
     pools: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = {key: [] for key in bounds}
     complete: set[tuple[uuid.UUID, str]] = set()
-    _add_to_pools(pools, [i for i in locked if i.candidate])
     while True:
         plan = _allocate(pending, invoices, pools)
-        wanting = plan.exhausted - complete
+        wanting = plan.short - complete
         if not wanting:
             break
         more = await repository.lock_invoices(
             (),
             [PoolRequest(c, cur, bounds[(c, cur)], tuple(pools[(c, cur)])) for c, cur in wanting],
         )
-        complete |= wanting
         for invoice in more:
             invoices.setdefault(invoice.id, invoice)
-        _add_to_pools(pools, [i for i in more if i.candidate])
+        added = _add_to_pools(pools, more)
+        complete |= wanting - added  # nothing more to fetch: the rest is credit
     await _write(session, clock, repository, pending, plan)
 
 
 def _add_to_pools(
     pools: dict[tuple[uuid.UUID, str], list[uuid.UUID]], invoices: list[LockedInvoice]
-) -> None:
+) -> set[tuple[uuid.UUID, str]]:
     """Append each customer's fetched invoices in oldest-due order (a later fetch continues
-    the earlier one's order: it excluded those)."""
+    the earlier one's order: it excluded those); the pools that grew."""
+    grown = set()
     for invoice in sorted(invoices, key=lambda i: (i.due_date, i.issue_date, i.number)):
-        pools[(invoice.customer_id, invoice.currency)].append(invoice.id)
+        key = (invoice.customer_id, invoice.currency)
+        pools[key].append(invoice.id)
+        grown.add(key)
+    return grown
 
 
 def _allocate(
@@ -298,8 +302,7 @@ def _allocate(
                 touched.add(invoice_id)
                 remaining -= _settle(plan, new, invoice, remaining)
         if remaining > 0:
-            if pool:
-                plan.exhausted.add(payment.pool_key)
+            plan.short.add(payment.pool_key)
             credit = _Credit(payment.customer_id, new.currency, remaining, new.received_on, new.id)
             plan.credits.append(credit)
             plan.events.append(credit)

@@ -37,8 +37,6 @@ class LockedInvoice:
     overdue_since: date | None
     #: An early-payment discount movement is posted already (rule 4: once per invoice).
     discount_taken: bool
-    #: Fetched as one of its customer's oldest-due open invoices (not only because named).
-    candidate: bool
 
 
 @dataclass(frozen=True)
@@ -96,15 +94,20 @@ _LOCK_INVOICES = text(
         JOIN invoices i ON i.customer_id = b.customer_id AND i.currency = b.currency
         WHERE i.open_amount > 0 AND i.state IN ({_AUTO_PAYABLE})
           AND i.id <> ALL(CAST(:exclude AS uuid[]))
-    ), candidates AS (SELECT id FROM pools WHERE before < bound)
+    ), wanted AS (
+        -- One list of ids (an OR of two lists would scan the whole table).
+        SELECT id FROM pools WHERE before < bound
+        UNION SELECT unnest(CAST(:named AS uuid[]))
+    )
     SELECT i.id, i.customer_id, i.currency, i.number, i.state, i.open_amount, i.paid_amount,
            i.issue_date, i.due_date, i.discount_until, i.discount_amount, i.overdue_since,
-           i.discount_until IS NOT NULL AND EXISTS (
-               SELECT FROM invoice_movements m
-               WHERE m.invoice_id = i.id AND m.kind = 'discount') AS discount_taken,
-           i.id IN (SELECT id FROM candidates) AS candidate
-    FROM invoices i
-    WHERE i.id = ANY(CAST(:named AS uuid[])) OR i.id IN (SELECT id FROM candidates)
+           d.taken IS NOT NULL AS discount_taken
+    FROM wanted w JOIN invoices i ON i.id = w.id
+    -- A probe of the (invoice, kind, source) index per invoice, never a hashed scan of all.
+    LEFT JOIN LATERAL (
+        SELECT true AS taken FROM invoice_movements m
+        WHERE i.discount_until IS NOT NULL AND m.invoice_id = i.id AND m.kind = 'discount'
+        LIMIT 1) d ON true
     ORDER BY i.id
     FOR UPDATE OF i
     """
