@@ -124,6 +124,8 @@ _INSERT_PAYMENTS = text(
     " CAST(:payer_name AS text[]), CAST(:payer_iban AS text[]),"
     " CAST(:end_to_end_id AS text[]), CAST(:state AS text[]),"
     " CAST(:unapplied_amount AS numeric[]))"
+    # In key order: two batches holding one payment (two deliveries of it) wait in one order.
+    " ORDER BY 4"
     " ON CONFLICT (source_key) DO NOTHING RETURNING id"
 )
 _PAYMENT_COLUMNS = (
