@@ -392,7 +392,7 @@ async def _write(
     """Step 5: one statement per table."""
     if await repository.insert_payments([p.values for p in pending]) != len(pending):
         raise BatchRaced("a payment of the batch was stored by another transaction meanwhile")
-    await repository.learn_payers_from_matches(
+    await PaymentRepository(session).learn_payers_from_matches(
         [
             (kind.value, value, p.customer_id)
             for p in pending

@@ -202,18 +202,6 @@ _INSERT_CREDIT_MOVEMENTS = text(
     " ORDER BY c.position"
 )
 
-_LEARN_PAYERS = text(
-    # The conflict rule of PaymentRepository.learn_payer for matches: a payer seen for a
-    # second customer matches no longer. Sorted by key, so upserts lock rows in one order.
-    "INSERT INTO payer_accounts (id, kind, value, customer_id, learned_from, ambiguous)"
-    " SELECT gen_random_uuid(), p.kind, p.value, p.customer_id, 'match', p.ambiguous"
-    " FROM unnest(CAST(:kind AS text[]), CAST(:value AS text[]), CAST(:customer_id AS uuid[]),"
-    " CAST(:ambiguous AS boolean[])) AS p(kind, value, customer_id, ambiguous)"
-    " ORDER BY p.kind, p.value"
-    " ON CONFLICT (kind, value) DO UPDATE SET ambiguous = payer_accounts.ambiguous"
-    " OR excluded.ambiguous OR payer_accounts.customer_id <> excluded.customer_id"
-)
-
 
 def _columns(rows: Sequence[dict[str, Any]], names: Iterable[str]) -> dict[str, list[Any]]:
     return {name: [row[name] for row in rows] for name in names}
@@ -354,22 +342,3 @@ class BatchRepository:
                     ),
                 ),
             )
-
-    async def learn_payers_from_matches(self, payers: Sequence[tuple[str, str, uuid.UUID]]) -> None:
-        """Remember (kind, value) as paying for the customer a reference matched; one value
-        seen for two customers (here or before) is ambiguous and matches no longer."""
-        customers: dict[tuple[str, str], list[uuid.UUID]] = {}
-        for kind, value, customer_id in payers:
-            customers.setdefault((kind, value), []).append(customer_id)
-        if not customers:
-            return
-        keys = sorted(customers)
-        await self.session.execute(
-            _LEARN_PAYERS,
-            {
-                "kind": [key[0] for key in keys],
-                "value": [key[1] for key in keys],
-                "customer_id": [customers[key][0] for key in keys],
-                "ambiguous": [len(set(customers[key])) > 1 for key in keys],
-            },
-        )
