@@ -9,8 +9,9 @@ Measures, in one run on this machine, against a fresh invoicing database (real m
            retry) and must be applied once; a tenth overpay (credit balance).
   worker   the same payments as signed Standard Webhooks deliveries already stored in the inbox
            (as the HTTP intake acknowledges them, bench/payment_ingest), applied by the webhook
-           worker's rounds (`apply_due_deliveries` with the AllocatingApplier, batches of 200
-           in one transaction, a savepoint each) until none is due: the time until all applied.
+           worker's rounds (`apply_due_deliveries` with the AllocatingApplier: batches of 200,
+           each applied set-based in one transaction, payments/batch.py) until none is due:
+           the time until all applied; `--rounds N` runs N rounds at once.
   raw      the baseline: the same invoice updates and movement inserts as plain asyncpg SQL
            (SELECT ... FOR UPDATE, UPDATE, INSERT per payment), over as many connections.
 At the end it counts: payments lost (not stored, or stored and not applied) and payments applied

@@ -1,4 +1,5 @@
-"""record_events_in_bulk writes the rows record_event would write, in one statement."""
+"""record_events_in_bulk and record_events write the rows record_event would write, in one
+statement."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.events import InvoiceOverdue
-from receivables_shared.outbox import record_event, record_events_in_bulk
+from receivables_shared.outbox import record_event, record_events, record_events_in_bulk
 from receivables_shared.outbox.models import OutboxEvent
 
 ROWS = """
@@ -88,3 +89,30 @@ async def test_nothing_to_record_writes_nothing(sessionmaker: SessionMaker) -> N
         )
         await session.rollback()
     assert staged == 0
+
+
+async def test_built_events_are_staged_in_one_statement_in_their_order(
+    sessionmaker: SessionMaker,
+) -> None:
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    customer = uuid.uuid4()
+    events = [overdue(customer, uuid.uuid4(), f"INV-{n}") for n in range(3)]
+    async with sessionmaker() as session:
+        one_by_one = [record_event(session, event, clock=clock) for event in events]
+        await session.flush()
+        staged = await record_events(session, events, clock=clock)
+        rows = (
+            await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.partition_key == str(customer))
+                .order_by(OutboxEvent.id)
+            )
+        ).all()
+        shapes = [shape(row) for row in rows]
+        expected = [shape(row) for row in one_by_one]
+        event_ids = {row.event_id for row in rows}
+        await session.rollback()
+
+    assert staged == 3
+    assert shapes == expected + expected  # the same rows, in the same order
+    assert len(event_ids) == 6

@@ -203,3 +203,38 @@ async def test_a_payment_whose_invoices_never_come_goes_to_the_unmatched_queue(
         item["amount"] == "75.00" and item["state"] == "unmatched"
         for item in unmatched.json()["items"]
     ), unmatched.text
+
+
+async def test_a_delivery_that_fails_in_a_batch_is_parked_and_the_others_are_applied(
+    stack: Stack,
+) -> None:
+    huge = "9999999999999990.00"  # the most a payment may be
+    owner = await issue(stack, "10.00")
+    plain = await issue(stack, "30.00")
+    ids = [f"pay_{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    await deliver(stack, ids[0], huge, owner["number"])
+    # Nothing left to pay: all of it goes on the credit balance, which cannot hold both.
+    await deliver(stack, ids[1], huge, owner["number"])
+    await deliver(stack, ids[2], "30.00", plain["number"])
+
+    await work(stack)  # one batch: it fails whole, then runs one delivery at a time
+
+    async with stack.sessions() as session:
+        settled = dict(
+            (
+                await session.execute(
+                    select(WebhookDelivery.event_id, WebhookDelivery.state).where(
+                        WebhookDelivery.event_id.in_([f"msg_{i}" for i in ids])
+                    )
+                )
+            ).all()
+        )
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(Payment)
+            .where(Payment.source_key.in_([f"webhook:bank-standard:{i}" for i in ids]))
+        )
+    assert [settled[f"msg_{i}"] for i in ids] == ["applied", "parked", "applied"]
+    assert stored == 2
+    assert await open_amount(stack, owner["id"]) == Decimal("0.00")
+    assert await open_amount(stack, plain["id"]) == Decimal("0.00")

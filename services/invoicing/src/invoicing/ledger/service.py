@@ -72,21 +72,22 @@ async def post_movement(
     else:
         # Refreshes invoice from the locked row; one round trip with the duplicate check.
         posted = await repository.lock_invoice_and_find(invoice, kind.value, source_id)
-    _check(invoice, kind, amount)
+    check_movement(
+        kind, amount, state=invoice.state, currency=invoice.currency, number=invoice.number
+    )
     if posted:
         raise MovementAlreadyPosted(invoice.id, kind, source_id)
 
-    open_amount = invoice.open_amount + amount
-    if open_amount < 0:
-        raise InvalidField(
-            "amount",
-            f"{-amount} is more than the open amount {invoice.open_amount} of invoice "
-            f"{invoice.number}",
-        )
-    if kind in PAYING_KINDS:
-        invoice.paid_amount = invoice.paid_amount - amount
+    open_amount, invoice.paid_amount, invoice.state = amounts_after(
+        kind,
+        amount,
+        open_amount=invoice.open_amount,
+        paid_amount=invoice.paid_amount,
+        state=invoice.state,
+        overdue_since=invoice.overdue_since,
+        number=invoice.number,
+    )
     invoice.open_amount = open_amount
-    invoice.state = _state_after(invoice, kind)
     return await repository.add(
         InvoiceMovement(
             invoice_id=invoice.id,
@@ -101,39 +102,83 @@ async def post_movement(
     )
 
 
-def _check(invoice: Invoice, kind: MovementKind, amount: Decimal) -> None:
-    if invoice.state == InvoiceState.CANCELLED:
-        raise ProblemError(409, f"invoice {invoice.number} is cancelled: nothing moves on it")
+def check_movement(
+    kind: MovementKind, amount: Decimal, *, state: str, currency: str, number: str
+) -> None:
+    """A movement of this kind and amount may be posted to an invoice in this state at all."""
+    if state == InvoiceState.CANCELLED:
+        raise ProblemError(409, f"invoice {number} is cancelled: nothing moves on it")
     if amount == 0:
         raise InvalidField("amount", "must not be zero")
     if (amount > 0) != (kind in RAISING_KINDS):
         direction = "raises" if kind in RAISING_KINDS else "lowers"
         raise InvalidField("amount", f"a {kind.value} movement {direction} the open amount")
-    if not fits_minor_units(amount, invoice.currency):
+    if not fits_minor_units(amount, currency):
         raise InvalidField(
-            "amount",
-            f"{invoice.currency} amounts have at most {minor_units(invoice.currency)} decimals",
+            "amount", f"{currency} amounts have at most {minor_units(currency)} decimals"
         )
 
 
-def _state_after(invoice: Invoice, kind: MovementKind) -> str:
-    if invoice.open_amount == 0:
+def amounts_after(
+    kind: MovementKind,
+    amount: Decimal,
+    *,
+    open_amount: Decimal,
+    paid_amount: Decimal,
+    state: str,
+    overdue_since: date | None,
+    number: str,
+) -> tuple[Decimal, Decimal, str]:
+    """(open amount, paid amount, state) after the movement; never below zero. Plain values,
+    so that batch allocation over plain rows (payments/batch.py) follows the same rule."""
+    open_after = open_amount + amount
+    if open_after < 0:
+        raise InvalidField(
+            "amount",
+            f"{-amount} is more than the open amount {open_amount} of invoice {number}",
+        )
+    paid_after = paid_amount - amount if kind in PAYING_KINDS else paid_amount
+    state_now = state_after(
+        kind,
+        open_amount=open_after,
+        paid_amount=paid_after,
+        state=state,
+        overdue_since=overdue_since,
+    )
+    return open_after, paid_after, state_now
+
+
+def state_after(
+    kind: MovementKind,
+    *,
+    open_amount: Decimal,
+    paid_amount: Decimal,
+    state: str,
+    overdue_since: date | None,
+) -> str:
+    """The invoice's state after a movement of `kind` left these amounts (module docstring);
+    plain values, so batch allocation over plain rows follows the same rule."""
+    if open_amount == 0:
         if kind == MovementKind.WRITE_OFF:
             return InvoiceState.WRITTEN_OFF
         if kind == MovementKind.CANCELLATION:
             return InvoiceState.CANCELLED
         return InvoiceState.PAID
-    if invoice.state == InvoiceState.DISPUTED:
+    if state == InvoiceState.DISPUTED:
         return InvoiceState.DISPUTED
-    return undisputed_state(invoice)
+    if paid_amount > 0:
+        return InvoiceState.PARTIALLY_PAID
+    if overdue_since is not None:
+        return InvoiceState.OVERDUE
+    return InvoiceState.ISSUED
 
 
 def undisputed_state(invoice: Invoice) -> str:
     """The state of an open invoice from its amounts alone: where a resolved dispute returns."""
-    if invoice.open_amount == 0:
-        return InvoiceState.PAID
-    if invoice.paid_amount > 0:
-        return InvoiceState.PARTIALLY_PAID
-    if invoice.overdue_since is not None:
-        return InvoiceState.OVERDUE
-    return InvoiceState.ISSUED
+    return state_after(
+        MovementKind.PAYMENT,
+        open_amount=invoice.open_amount,
+        paid_amount=invoice.paid_amount,
+        state=InvoiceState.ISSUED,
+        overdue_since=invoice.overdue_since,
+    )

@@ -91,12 +91,63 @@ async def allocate(
     payment.unapplied_amount = remaining
     if remaining > 0:
         await _change_credit(session, clock, payment, remaining, payment.received_on, None)
-        payment.state = (
-            PaymentState.CREDIT if remaining == payment.amount else PaymentState.PARTIALLY_APPLIED
-        )
-    else:
-        payment.state = PaymentState.APPLIED
+    payment.state = state_after_allocation(payment.amount, remaining)
     await session.flush()
+
+
+# -- the rules on plain values: this module's path and the webhook batch (batch.py) share them
+
+
+def state_after_allocation(amount: Decimal, unapplied: Decimal) -> PaymentState:
+    if unapplied == 0:
+        return PaymentState.APPLIED
+    return PaymentState.CREDIT if unapplied == amount else PaymentState.PARTIALLY_APPLIED
+
+
+def payable_when_named(
+    *,
+    invoice_customer_id: uuid.UUID,
+    invoice_currency: str,
+    invoice_state: str,
+    open_amount: Decimal,
+    customer_id: uuid.UUID | None,
+    currency: str,
+) -> bool:
+    """Rule 1: a named invoice takes the payment if it is the customer's, in its currency,
+    open, and payable (disputed too: the payer chose it)."""
+    return (
+        invoice_customer_id == customer_id
+        and invoice_currency == currency
+        and invoice_state in PAYABLE_STATES
+        and open_amount > 0
+    )
+
+
+def applied_on_for(received_on: date, issue_date: date) -> date:
+    """Money cannot settle an invoice before it existed: a payment that came first (or a
+    credit balance) is applied as of the issue date."""
+    return max(received_on, issue_date)
+
+
+def discount_offered(
+    *,
+    open_amount: Decimal,
+    available: Decimal,
+    applied_on: date,
+    discount_until: date | None,
+    discount_amount: Decimal | None,
+) -> Decimal:
+    """Rule 4, before asking whether the invoice's discount was taken already: the discount
+    an amount of `available` earns on the invoice (0 if none)."""
+    if (
+        discount_until is not None
+        and discount_amount
+        and applied_on <= discount_until
+        and open_amount > discount_amount
+        and available >= open_amount - discount_amount
+    ):
+        return discount_amount
+    return ZERO
 
 
 async def consume_credit(session: AsyncSession, clock: Clock, invoice: Invoice) -> None:
@@ -178,11 +229,13 @@ async def reverse(
 
 
 def _payable(invoice: Invoice, payment: Payment) -> bool:
-    return (
-        invoice.customer_id == payment.customer_id
-        and invoice.currency == payment.currency
-        and invoice.state in PAYABLE_STATES
-        and invoice.open_amount > 0
+    return payable_when_named(
+        invoice_customer_id=invoice.customer_id,
+        invoice_currency=invoice.currency,
+        invoice_state=invoice.state,
+        open_amount=invoice.open_amount,
+        customer_id=payment.customer_id,
+        currency=payment.currency,
     )
 
 
@@ -196,20 +249,17 @@ async def _apply(
 ) -> Decimal:
     """Apply up to `available` of the payment to one locked invoice: the cash used."""
     repository = PaymentRepository(session)
-    # Money cannot settle an invoice before it existed: a payment that came first (or a
-    # credit balance) is applied as of the issue date.
-    applied_on = max(payment.received_on, invoice.issue_date)
+    applied_on = applied_on_for(payment.received_on, invoice.issue_date)
     open_amount = invoice.open_amount
-    discount = ZERO
-    if (
-        invoice.discount_until is not None
-        and invoice.discount_amount
-        and applied_on <= invoice.discount_until
-        and open_amount > invoice.discount_amount
-        and available >= open_amount - invoice.discount_amount
-        and not await repository.discount_taken(invoice.id)
-    ):
-        discount = invoice.discount_amount
+    discount = discount_offered(
+        open_amount=open_amount,
+        available=available,
+        applied_on=applied_on,
+        discount_until=invoice.discount_until,
+        discount_amount=invoice.discount_amount,
+    )
+    if discount > 0 and await repository.discount_taken(invoice.id):
+        discount = ZERO  # once per invoice
     cash = min(available, open_amount - discount)
     if cash <= 0:
         return ZERO

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from invoicing.invoices.models import Invoice
 from invoicing.invoices.pricing import round_to_currency
+from invoicing.payments.batch_repository import LockedInvoice, NewPayment
 from invoicing.payments.models import Payment
 from receivables_shared.events import (
     CreditBalanceChanged,
@@ -22,7 +23,7 @@ def _money(amount: Decimal, currency: str) -> Decimal:
     return round_to_currency(amount, currency)
 
 
-def payment_received(payment: Payment, customer_id: uuid.UUID) -> PaymentReceived:
+def payment_received(payment: Payment | NewPayment, customer_id: uuid.UUID) -> PaymentReceived:
     return PaymentReceived(
         customer_id=customer_id,
         payment_id=payment.id,
@@ -37,8 +38,8 @@ def payment_received(payment: Payment, customer_id: uuid.UUID) -> PaymentReceive
 
 
 def payment_applied(
-    payment: Payment,
-    invoice: Invoice,
+    payment: Payment | NewPayment,
+    invoice: Invoice | LockedInvoice,
     amount: Decimal,
     applied_on: date,
     funded_by: str,
@@ -59,7 +60,7 @@ def payment_applied(
 
 
 def discount_taken(
-    invoice: Invoice, amount: Decimal, taken_on: date, movement_sequence: int
+    invoice: Invoice | LockedInvoice, amount: Decimal, taken_on: date, movement_sequence: int
 ) -> EarlyPaymentDiscountTaken:
     return EarlyPaymentDiscountTaken(
         customer_id=invoice.customer_id,

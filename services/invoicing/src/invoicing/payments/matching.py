@@ -25,7 +25,7 @@ from stdnum import iban as stdnum_iban
 
 from invoicing.invoices.references import find_references
 from invoicing.payments.models import PayerKind, Payment
-from invoicing.payments.repository import PaymentRepository
+from invoicing.payments.repository import InvoiceRef, PaymentRepository
 
 #: Legal-form words that say nothing about who pays ("SIA Koks" and "Koks SIA" are one payer).
 _LEGAL_FORMS = frozenset(
@@ -60,7 +60,11 @@ def normalize_name(value: str | None) -> str | None:
 
 
 def searchable_text(payment: Payment) -> str:
-    return " ".join(part for part in (payment.reference, payment.remittance_text) if part)
+    return text_to_search(payment.reference, payment.remittance_text)
+
+
+def text_to_search(reference: str | None, remittance_text: str | None) -> str:
+    return " ".join(part for part in (reference, remittance_text) if part)
 
 
 async def find_customer(
@@ -72,21 +76,12 @@ async def find_customer(
 ) -> Match:
     found = find_references(searchable_text(payment))
     numbers = [*invoice_numbers, *found.invoice_numbers]
-    invoices = []
+    invoices: Sequence[InvoiceRef] = []
     if found.rf_references or numbers:
-        invoices = list(await repository.invoices_by_references(found.rf_references, numbers))
-        # In the order the payment names them.
-        position = {ref: i for i, ref in enumerate([*found.rf_references, *numbers])}
-        invoices.sort(
-            key=lambda inv: min(position.get(inv.rf_reference, 99), position.get(inv.number, 99))
-        )
-    if customer_id is not None:
-        named = [inv.id for inv in invoices if inv.customer_id == customer_id]
-        return Match(customer_id, named, "person")
-    if invoices:
-        first_customer = invoices[0].customer_id
-        named = [inv.id for inv in invoices if inv.customer_id == first_customer]
-        return Match(first_customer, named, "reference")
+        invoices = await repository.invoice_refs(found.rf_references, numbers)
+    match = match_by_references(found.rf_references, numbers, invoices, customer_id)
+    if match is not None:
+        return match
     for kind, value in (
         (PayerKind.IBAN, normalize_iban(payment.payer_iban)),
         (PayerKind.NAME, normalize_name(payment.payer_name)),
@@ -100,6 +95,32 @@ async def find_customer(
     ) is not None:
         return Match(known, [], "advice")
     return Match(None)
+
+
+def match_by_references(
+    rf_references: Sequence[str],
+    numbers: Sequence[str],
+    invoices: Sequence[InvoiceRef],
+    customer_id: uuid.UUID | None,
+) -> Match | None:
+    """Steps 1 and 2 over the invoices found by the payment's references (any superset will
+    do: a batch looks up all its payments' references at once): the match, or None when the
+    payer's IBAN, name or an advice must decide."""
+    position = {ref: i for i, ref in enumerate([*rf_references, *numbers])}
+    named = [inv for inv in invoices if inv.rf_reference in position or inv.number in position]
+    # In the order the payment names them.
+    named.sort(
+        key=lambda inv: min(position.get(inv.rf_reference, 99), position.get(inv.number, 99))
+    )
+    if customer_id is not None:
+        return Match(
+            customer_id, [inv.id for inv in named if inv.customer_id == customer_id], "person"
+        )
+    if named:
+        first_customer = named[0].customer_id
+        ids = [inv.id for inv in named if inv.customer_id == first_customer]
+        return Match(first_customer, ids, "reference")
+    return None
 
 
 async def learn_payer(

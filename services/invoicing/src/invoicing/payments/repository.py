@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,19 @@ from invoicing.payments.models import (
 )
 from receivables_shared.pagination import Keyset, PageRequest
 
+_LEARN_PAYERS = text(
+    # What matching learnt: a payer seen for a second customer matches no longer. Sorted by
+    # key, so two transactions' upserts lock rows in one order.
+    "INSERT INTO payer_accounts (id, kind, value, customer_id, learned_from, ambiguous)"
+    " SELECT gen_random_uuid(), p.kind, p.value, p.customer_id, 'match', p.ambiguous"
+    " FROM unnest(CAST(:kind AS text[]), CAST(:value AS text[]), CAST(:customer_id AS uuid[]),"
+    " CAST(:ambiguous AS boolean[])) AS p(kind, value, customer_id, ambiguous)"
+    " ORDER BY p.kind, p.value"
+    " ON CONFLICT (kind, value) DO UPDATE SET ambiguous = payer_accounts.ambiguous"
+    " OR excluded.ambiguous OR payer_accounts.customer_id <> excluded.customer_id"
+)
+
+
 PAYMENT_ORDER = Keyset("payments", Payment.created_at, Payment.id)
 UNMATCHED_ORDER = Keyset("unmatched-payments", Payment.created_at, Payment.id)
 ADVICE_ORDER = Keyset("payment-advices", PaymentAdvice.created_at, PaymentAdvice.id)
@@ -39,6 +52,16 @@ AUTO_PAYABLE_STATES = (
 )
 #: Invoices a payment may settle when it names them.
 PAYABLE_STATES = (*AUTO_PAYABLE_STATES, InvoiceState.DISPUTED.value)
+
+
+@dataclass(frozen=True)
+class InvoiceRef:
+    """What matching needs of an invoice a payment's references name."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    number: str
+    rf_reference: str
 
 
 @dataclass(frozen=True)
@@ -219,6 +242,16 @@ class PaymentRepository:
             )
         ).all()
 
+    async def invoice_refs(
+        self, rf_references: Sequence[str], numbers: Sequence[str]
+    ) -> list[InvoiceRef]:
+        rows = await self.session.execute(
+            select(Invoice.id, Invoice.customer_id, Invoice.number, Invoice.rf_reference).where(
+                or_(Invoice.rf_reference.in_(rf_references), Invoice.number.in_(numbers))
+            )
+        )
+        return [InvoiceRef(*row) for row in rows]
+
     async def oldest_due_first(
         self,
         customer_id: uuid.UUID,
@@ -373,6 +406,11 @@ class PaymentRepository:
         longer (a person's assignment overrides what matching learnt). One statement."""
         if not payer:
             return
+        if learned_from != "assignment":
+            await self.learn_payers_from_matches(
+                [(kind, value, customer_id) for kind, value in payer]
+            )
+            return
         statement = insert(PayerAccount).values(
             [
                 {
@@ -385,16 +423,29 @@ class PaymentRepository:
                 for kind, value in payer
             ]
         )
-        if learned_from == "assignment":
-            set_: dict[str, Any] = {
-                "customer_id": customer_id,
-                "ambiguous": False,
-                "learned_from": learned_from,
-            }
-        else:
-            set_ = {"ambiguous": PayerAccount.ambiguous | (PayerAccount.customer_id != customer_id)}
+        set_ = {"customer_id": customer_id, "ambiguous": False, "learned_from": learned_from}
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=["kind", "value"], set_=set_)
+        )
+
+    async def learn_payers_from_matches(self, payers: Sequence[tuple[str, str, uuid.UUID]]) -> None:
+        """Remember each (kind, value) as paying for the customer a reference matched, many in
+        one statement; one value seen for two customers (here or before) is ambiguous and
+        matches no longer."""
+        customers: dict[tuple[str, str], list[uuid.UUID]] = {}
+        for kind, value, customer_id in payers:
+            customers.setdefault((kind, value), []).append(customer_id)
+        if not customers:
+            return
+        keys = sorted(customers)
+        await self.session.execute(
+            _LEARN_PAYERS,
+            {
+                "kind": [key[0] for key in keys],
+                "value": [key[1] for key in keys],
+                "customer_id": [customers[key][0] for key in keys],
+                "ambiguous": [len(set(customers[key])) > 1 for key in keys],
+            },
         )
 
     # -- advices ----------------------------------------------------------------------------

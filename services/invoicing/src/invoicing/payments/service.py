@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,25 +74,8 @@ async def receive_payment_unless_early(
     """`receive_payment`, except that a new payment naming invoice numbers none of which is
     known yet, and that nothing else matches to a customer, is not stored (None): it came
     before its invoices, and its sender (the webhook worker) tries it again later."""
-    _check_amount(incoming.amount, incoming.currency)
     repository = PaymentRepository(session)
-    values = {
-        "id": uuid.uuid4(),
-        "customer_id": None,
-        "source": incoming.source.value,
-        "source_key": incoming.source_key[:300],
-        "method": incoming.method[:40],
-        "amount": incoming.amount,
-        "currency": incoming.currency,
-        "received_on": incoming.received_on,
-        "reference": _cut(incoming.reference, 140),
-        "remittance_text": _cut(incoming.remittance_text, 1000),
-        "payer_name": _cut(incoming.payer_name, 200),
-        "payer_iban": normalize_iban(incoming.payer_iban),
-        "end_to_end_id": _cut(incoming.end_to_end_id, 140),
-        "state": PaymentState.UNMATCHED.value,
-        "unapplied_amount": incoming.amount,
-    }
+    values = new_payment_values(incoming)
     # Matched before it is stored, so the row is inserted with its customer (no UPDATE after).
     match = await find_customer(
         repository,
@@ -121,6 +105,28 @@ async def receive_payment_unless_early(
         session, clock, payment, match.customer_id, named, learned_from, newly_created=True
     )
     return payment, True
+
+
+def new_payment_values(incoming: IncomingPayment) -> dict[str, Any]:
+    """The row of a new payment, not matched yet (every intake, one payment or a batch)."""
+    _check_amount(incoming.amount, incoming.currency)
+    return {
+        "id": uuid.uuid4(),
+        "customer_id": None,
+        "source": incoming.source.value,
+        "source_key": incoming.source_key[:300],
+        "method": incoming.method[:40],
+        "amount": incoming.amount,
+        "currency": incoming.currency,
+        "received_on": incoming.received_on,
+        "reference": _cut(incoming.reference, 140),
+        "remittance_text": _cut(incoming.remittance_text, 1000),
+        "payer_name": _cut(incoming.payer_name, 200),
+        "payer_iban": normalize_iban(incoming.payer_iban),
+        "end_to_end_id": _cut(incoming.end_to_end_id, 140),
+        "state": PaymentState.UNMATCHED.value,
+        "unapplied_amount": incoming.amount,
+    }
 
 
 async def create_manual_payment(

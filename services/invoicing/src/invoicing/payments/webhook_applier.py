@@ -17,10 +17,12 @@ the delivery is done, the payment waits for a person.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoicing.payments.batch import receive_payments
 from invoicing.payments.models import PaymentSource
 from invoicing.payments.service import IncomingPayment as Payment
 from invoicing.payments.service import receive_payment_unless_early
@@ -38,27 +40,49 @@ class AllocatingApplier:
 
     async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
         received = await receive_payment_unless_early(
+            session, self.clock, _payment(payment), wait=self._may_wait(payment)
+        )
+        return _outcome(payment, received is not None)
+
+    async def apply_batch(
+        self, session: AsyncSession, payments: Sequence[IncomingPayment]
+    ) -> list[ApplyOutcome]:
+        """The batch's payments set-based (payments/batch.py), as `apply` one by one would."""
+        received = await receive_payments(
             session,
             self.clock,
-            Payment(
-                source=PaymentSource.WEBHOOK,
-                source_key=f"webhook:{payment.source}:{payment.external_id}",
-                amount=payment.amount,
-                currency=payment.currency,
-                received_on=payment.received_on,
-                method="bank_transfer",
-                reference=payment.reference,
-                payer_name=payment.payer_name,
-                payer_iban=payment.payer_iban,
-                invoice_numbers=tuple(n.upper() for n in payment.invoice_numbers),
-            ),
-            wait=self.clock.today() - payment.received_on <= timedelta(days=WAIT_FOR_INVOICES_DAYS),
+            [_payment(payment) for payment in payments],
+            [self._may_wait(payment) for payment in payments],
         )
-        if received is None:
-            return ApplyOutcome.parked(
-                "the invoices it names are not known yet: " + ", ".join(payment.invoice_numbers[:5])
-            )
-        return ApplyOutcome.applied()
+        return [
+            _outcome(payment, stored) for payment, stored in zip(payments, received, strict=True)
+        ]
+
+    def _may_wait(self, payment: IncomingPayment) -> bool:
+        return self.clock.today() - payment.received_on <= timedelta(days=WAIT_FOR_INVOICES_DAYS)
+
+
+def _payment(payment: IncomingPayment) -> Payment:
+    return Payment(
+        source=PaymentSource.WEBHOOK,
+        source_key=f"webhook:{payment.source}:{payment.external_id}",
+        amount=payment.amount,
+        currency=payment.currency,
+        received_on=payment.received_on,
+        method="bank_transfer",
+        reference=payment.reference,
+        payer_name=payment.payer_name,
+        payer_iban=payment.payer_iban,
+        invoice_numbers=tuple(n.upper() for n in payment.invoice_numbers),
+    )
+
+
+def _outcome(payment: IncomingPayment, stored: bool) -> ApplyOutcome:
+    if not stored:
+        return ApplyOutcome.parked(
+            "the invoices it names are not known yet: " + ", ".join(payment.invoice_numbers[:5])
+        )
+    return ApplyOutcome.applied()
 
 
 register_payment_applier(AllocatingApplier())

@@ -6,8 +6,9 @@ default parks every delivery, so nothing is lost and each is retried once alloca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,18 @@ class PaymentApplier(Protocol):
     async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
         """Apply the payment in the worker's transaction (never commit). Called once per
         delivery until it answers applied; raising parks the delivery with the error's type."""
+        ...
+
+
+@runtime_checkable
+class BatchPaymentApplier(PaymentApplier, Protocol):
+    """An applier that can also take a whole batch in one go (fewer statements per delivery).
+    The worker falls back to `apply` per delivery, a savepoint each, if the batch raises."""
+
+    async def apply_batch(
+        self, session: AsyncSession, payments: Sequence[IncomingPayment]
+    ) -> list[ApplyOutcome]:
+        """One outcome per payment, in order; never commit."""
         ...
 
 

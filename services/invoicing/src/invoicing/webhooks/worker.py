@@ -14,8 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.settings import Settings
-from invoicing.webhooks.adapters import PayloadRejected
-from invoicing.webhooks.applier import ApplyOutcome, PaymentApplier, payment_applier
+from invoicing.webhooks.adapters import IncomingPayment, PayloadRejected
+from invoicing.webhooks.applier import (
+    ApplyOutcome,
+    BatchPaymentApplier,
+    PaymentApplier,
+    payment_applier,
+)
 from invoicing.webhooks.models import DeliveryState, WebhookDelivery
 from invoicing.webhooks.repository import DeliveryRepository
 from invoicing.webhooks.service import read_payment
@@ -35,48 +40,41 @@ class _ApplierFailed(Exception):
     with one savepoint per delivery, so that only the failing one is parked."""
 
 
-async def _settle(
-    session: AsyncSession,
+def _read(
     delivery: WebhookDelivery,
     sources: dict[str, WebhookSource],
-    applier: PaymentApplier,
     *,
     now: datetime,
     zone: ZoneInfo,
-    retry_after: timedelta,
-    savepoint: bool,
-) -> None:
+) -> IncomingPayment | None:
+    """The delivery's payment, by the adapter of today (on replay too); None when it cannot
+    become one, and then the delivery is settled as rejected."""
     # The delivery's row is changed only after the applier ran: its UPDATE then goes out
     # with the batch's at commit, not as an autoflush before the applier's first query.
-    attempts = delivery.attempts + 1
     source = sources.get(delivery.source)
     try:
         if source is None:
             raise PayloadRejected(f"source {delivery.source!r} is no longer configured")
-        payment = read_payment(source, delivery.body, zone)  # the adapter of today, on replay too
+        return read_payment(source, delivery.body, zone)
     except PayloadRejected as error:
-        delivery.attempts, delivery.updated_at = attempts, now
+        delivery.attempts, delivery.updated_at = delivery.attempts + 1, now
         delivery.state, delivery.reason, delivery.next_attempt_at = (
             DeliveryState.REJECTED,
             error.reason,
             None,
         )
-        return
-    try:
-        if savepoint:
-            # A failing applier loses its own writes, not the batch's.
-            async with session.begin_nested():
-                outcome = await applier.apply(session, payment)
-        else:
-            outcome = await applier.apply(session, payment)
-    except Exception as error:
-        if is_transient(error):
-            raise  # the database is away: the whole batch is tried again later
-        if not savepoint:
-            raise _ApplierFailed from error
-        log.exception("applying webhook delivery %s failed; parked", delivery.id)
-        outcome = ApplyOutcome.parked(f"applying failed: {type(error).__name__}")
-    delivery.attempts, delivery.updated_at = attempts, now
+        return None
+
+
+def _record(
+    delivery: WebhookDelivery,
+    payment: IncomingPayment,
+    outcome: ApplyOutcome,
+    *,
+    now: datetime,
+    retry_after: timedelta,
+) -> None:
+    delivery.attempts, delivery.updated_at = delivery.attempts + 1, now
     delivery.payment = payment.to_json()
     if outcome.result == "applied":
         delivery.state, delivery.reason, delivery.next_attempt_at = (
@@ -87,6 +85,43 @@ async def _settle(
     else:
         delivery.state, delivery.reason = DeliveryState.PARKED, outcome.reason
         delivery.next_attempt_at = now + retry_after
+
+
+async def _settle(
+    session: AsyncSession,
+    delivery: WebhookDelivery,
+    payment: IncomingPayment,
+    applier: PaymentApplier,
+    *,
+    savepoint: bool,
+) -> ApplyOutcome:
+    try:
+        if savepoint:
+            # A failing applier loses its own writes, not the batch's.
+            async with session.begin_nested():
+                return await applier.apply(session, payment)
+        return await applier.apply(session, payment)
+    except Exception as error:
+        if is_transient(error):
+            raise  # the database is away: the whole batch is tried again later
+        if not savepoint:
+            raise _ApplierFailed from error
+        log.exception("applying webhook delivery %s failed; parked", delivery.id)
+        return ApplyOutcome.parked(f"applying failed: {type(error).__name__}")
+
+
+async def _settle_together(
+    session: AsyncSession,
+    readable: list[tuple[WebhookDelivery, IncomingPayment]],
+    applier: BatchPaymentApplier,
+) -> list[ApplyOutcome]:
+    """The whole batch in one call of the applier (set-based), no savepoint."""
+    try:
+        return await applier.apply_batch(session, [payment for _, payment in readable])
+    except Exception as error:
+        if is_transient(error):
+            raise
+        raise _ApplierFailed from error
 
 
 async def _apply_batch(
@@ -102,26 +137,30 @@ async def _apply_batch(
     retry_after = timedelta(seconds=settings.webhook_parked_retry_seconds)
     async with context.sessionmaker() as session, session.begin():
         batch = await DeliveryRepository(session).claim_due(now, settings.webhook_apply_batch_size)
+        readable = []
         for delivery in batch:
-            await _settle(
-                session,
-                delivery,
-                sources,
-                applier,
-                now=now,
-                zone=settings.business_zone,
-                retry_after=retry_after,
-                savepoint=savepoint,
-            )
+            payment = _read(delivery, sources, now=now, zone=settings.business_zone)
+            if payment is not None:
+                readable.append((delivery, payment))
+        if readable and not savepoint and isinstance(applier, BatchPaymentApplier):
+            outcomes = await _settle_together(session, readable, applier)
+        else:
+            outcomes = [
+                await _settle(session, delivery, payment, applier, savepoint=savepoint)
+                for delivery, payment in readable
+            ]
+        for (delivery, payment), outcome in zip(readable, outcomes, strict=True):
+            _record(delivery, payment, outcome, now=now, retry_after=retry_after)
     return len(batch)
 
 
 async def apply_due_deliveries(context: JobContext, applier: PaymentApplier | None = None) -> int:
     """One round: every delivery due now, batch by batch; returns how many were settled.
 
-    A batch runs without savepoints (two round trips fewer per delivery); if one delivery's
-    applier fails, the whole batch is rolled back and run again with a savepoint per
-    delivery, which parks the failing one and applies the others."""
+    A batch runs without savepoints, in one `apply_batch` call when the applier has one
+    (set-based: a few statements per batch, not per delivery); if it fails, the whole batch
+    is rolled back and run again with `apply` and a savepoint per delivery, which parks the
+    failing one and applies the others."""
     settings = _invoicing(context.settings)
     sources = load_sources(settings.webhook_sources)
     applier = applier or payment_applier()
