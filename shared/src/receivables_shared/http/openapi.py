@@ -20,7 +20,11 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
+from fastapi.routing import APIRoute, iter_route_contexts
 
+from receivables_shared.http.dependencies import SECURITY_SCHEMES, authenticate
 from receivables_shared.http.problems import PROBLEM_JSON, Problem
 from receivables_shared.idempotency.dependencies import HEADER as IDEMPOTENCY_HEADER
 from receivables_shared.idempotency.dependencies import REPLAYED_HEADER
@@ -174,13 +178,43 @@ def complete_document(document: JsonObject) -> JsonObject:
     return document
 
 
+def _needs_key(dependant: Dependant) -> bool:
+    return any(sub.call is authenticate or _needs_key(sub) for sub in dependant.dependencies)
+
+
+def declare_security(app: FastAPI, document: JsonObject) -> None:
+    """Both ways to send an API key, on every operation that authenticates (what FastAPI
+    writes for security dependencies; `authenticate` has none, see http/dependencies.py)."""
+    requirement: list[JsonObject] = [{scheme.scheme_name: []} for scheme in SECURITY_SCHEMES]
+    secured = False
+    for context in iter_route_contexts(app.routes):
+        route = context.route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        if not _needs_key(route.dependant):
+            continue
+        path_item = document.get("paths", {}).get(context.path_format, {})
+        for method in context.methods or ():
+            if (operation := path_item.get(method.lower())) is not None:
+                operation["security"] = requirement
+                secured = True
+    if secured:  # beside the schemes routes declare themselves (webhook signatures)
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        for scheme in SECURITY_SCHEMES:
+            schemes[scheme.scheme_name] = jsonable_encoder(
+                scheme.model, by_alias=True, exclude_none=True
+            )
+
+
 def install_openapi(app: FastAPI) -> None:
     """Serve the completed document at /openapi.json (and so in /docs)."""
     generate: Callable[[], JsonObject] = app.openapi
 
     def openapi() -> JsonObject:
         if app.openapi_schema is None:
-            app.openapi_schema = complete_document(generate())
+            document = generate()
+            declare_security(app, document)
+            app.openapi_schema = complete_document(document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
