@@ -4,15 +4,16 @@ decision computed by one raw SQL statement through asyncpg.
 The book: 50,000 customers with agreed terms whose exposure comes from 1,000,000 invoices,
 loaded with INSERT ... SELECT generate_series straight into the projection tables (not through
 events), then summarised per customer as the event handlers would.
-credit-policy runs in its own process (uvicorn, as deployed); the load generator and the raw
-statement run in this one. Scenarios:
+credit-policy runs in its own processes (uvicorn, as deployed; by default two sharing the port,
+one per core, as two replicas or workers would); the load generator and the raw statement run
+in this one. Scenarios:
   paced     a fixed offered load (default 500 checks/s) for N seconds; latency is measured from
             each request's scheduled start (open loop: a slow answer does not slow the offer).
   flat out  C concurrent clients as fast as answers come back, for N seconds.
 each for: HTTP without reservation, HTTP with reservation, raw SQL statement.
 
     .venv/bin/python bench/credit_check.py [--customers 50000] [--invoices 1000000]
-        [--rate 500] [--seconds 10] [--concurrency 16]
+        [--rate 500] [--seconds 10] [--concurrency 16] [--api-processes 2]
 """
 
 from __future__ import annotations
@@ -394,7 +395,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of each run")
     parser.add_argument("--concurrency", type=int, default=16, help="clients, flat-out runs")
     parser.add_argument(
-        "--api-processes", type=int, default=1, help="API processes sharing the port"
+        "--api-processes",
+        type=int,
+        default=2,
+        help="API processes sharing the port (as replicas or uvicorn workers; one per core)",
     )
     args = parser.parse_args()
 
