@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoicing.invoices.models import InvoiceState
 from invoicing.ledger.models import MovementKind
 from receivables_shared.clock import Clock
+from receivables_shared.db.time_ordered_ids import TIME_ORDERED_UUID
 from receivables_shared.events import InvoiceOverdue, LateFeeCharged
 from receivables_shared.money import minor_units
 from receivables_shared.outbox import record_events_in_bulk
@@ -61,13 +62,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
     source_id uuid NOT NULL
 ) ON COMMIT DROP
 """
-
-#: A UUIDv7 (RFC 9562: milliseconds since the epoch, then random bits) for the movements' ids:
-#: a million random ids would each land on a random page of the primary key's index, and every
-#: such page is written whole to the WAL once after each checkpoint; time-ordered ids append.
-_TIME_ORDERED_UUID = """CAST(encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-    placing substring(int8send(CAST(floor(extract(epoch FROM clock_timestamp()) * 1000)
-    AS bigint)) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex') AS uuid)"""
 
 # Interest per day: principal x percent per month / 100 x 12 months / 365 days, kept to 12
 # decimals, times the days since the last accrual. What is posted is the cumulative unrounded
@@ -148,7 +142,7 @@ run AS (
 posted AS (
     INSERT INTO invoice_movements (id, invoice_id, customer_id, currency, kind, amount,
         open_amount_after, business_date, source_id)
-    SELECT {_TIME_ORDERED_UUID}, id, customer_id, currency, '{MovementKind.INTEREST.value}',
+    SELECT {TIME_ORDERED_UUID}, id, customer_id, currency, '{MovementKind.INTEREST.value}',
         interest, open_amount, CAST(:today AS date), source_id
     FROM run WHERE interest > 0
 )
