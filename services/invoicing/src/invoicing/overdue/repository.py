@@ -35,10 +35,14 @@ ACCRUING_STATES = (
     InvoiceState.DISPUTED.value,
 )
 
-#: One run at a time (the timer, a second replica, run-job): a run that finds another under way
-#: leaves the round to it. A run after it finds the work done (interest_accrued_through,
-#: overdue_since) and changes nothing.
-_RUN_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('invoicing.overdue-and-interest'))"
+#: One transaction at a time per batch (its range's first page): a second replica, or run-job
+#: beside the worker, that finds a batch taken leaves it to the run holding it and goes on with
+#: the next. This only shares the work out; what keeps a change from being made twice is the
+#: UPDATE's re-check of the row (two replicas may cut the table into different ranges).
+_BATCH_LOCK = (
+    "SELECT pg_try_advisory_xact_lock("
+    "hashtext('invoicing.overdue-and-interest'), CAST(:lower AS integer))"
+)
 #: A safety margin for a large batch on a busy database (a worker allows 60 s by default).
 #: JIT compiling costs more than it saves on a batch's short statements. work_mem: the DISTINCT
 #: customers and the joins of a batch stay in memory.
@@ -77,7 +81,7 @@ WITH digits AS (
 ),
 due AS (
     SELECT i.id, i.overdue_since IS NULL AS newly_overdue, COALESCE(d.digits, 2) AS digits,
-        i.interest_unrounded,
+        i.interest_unrounded, i.overdue_since, i.interest_accrued_through, i.due_date,
         i.late_interest_percent_per_month AS percent, start.accrued_from,
         GREATEST(CAST(:today AS date) - start.accrued_from, 0) AS days,
         GREATEST(
@@ -126,8 +130,13 @@ changed AS (
             THEN CAST(:today AS date) ELSE i.interest_accrued_through END,
         open_amount = i.open_amount + p.interest
     FROM priced p
-    -- Checked again on the row as it is when locked: a payment that committed meanwhile wins.
+    -- Checked again on the row as it is when locked: a payment that committed meanwhile wins,
+    -- and a row another run (a replica's overlapping batch) marked or accrued meanwhile, or a
+    -- due date extended meanwhile, is left as it is: this run read it before that change.
     WHERE i.id = p.id AND i.open_amount > 0 AND i.state = ANY(CAST(:states AS text[]))
+        AND i.overdue_since IS NOT DISTINCT FROM p.overdue_since
+        AND i.interest_accrued_through IS NOT DISTINCT FROM p.interest_accrued_through
+        AND i.due_date = p.due_date
         -- The batch's pages again, so the planner scans only the batch's invoices here too.
         AND i.ctid >= CAST(:lower AS tid) AND i.ctid < CAST(:upper AS tid)
     RETURNING i.id, i.customer_id, i.number, i.currency, i.due_date, p.newly_overdue,
@@ -199,10 +208,10 @@ class OverdueRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_run(self) -> bool:
-        """False when another run holds the lock."""
+    async def lock_batch(self, blocks: BlockRange) -> bool:
+        """False when another run holds the batch starting at the same page."""
         await self.session.execute(text(_RUN_SETTINGS))
-        return bool(await self.session.scalar(text(_RUN_LOCK)))
+        return bool(await self.session.scalar(text(_BATCH_LOCK), {"lower": blocks.lower}))
 
     async def candidates(self, today: date) -> int:
         """Invoices a run as of `today` looks at (done ones included): sizes the batches."""
