@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
 
+import pytest
 import pytest_asyncio
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from invoicing.customers.repository import KnownCustomerRepository
 from invoicing.definition import SERVICE
@@ -148,6 +150,35 @@ async def test_a_run_that_read_the_invoices_before_another_run_committed_changes
         )
         events = await session.scalar(select(func.count()).select_from(OutboxEvent))
     assert (interest, events) == (INVOICES, 2 * INVOICES)
+
+
+async def test_a_failing_batch_ends_the_round_with_its_own_error(
+    sessionmaker: SessionMaker, committing_url: str
+) -> None:
+    """The worker's loop tells a transient fault by the exception: two batches at once must
+    raise it as it came, not wrapped in an ExceptionGroup."""
+    await committed_invoices(sessionmaker)
+    day = date(2026, 4, 1)
+    async with sessionmaker() as session, session.begin():
+        # The interest movement the run would post for one invoice, already there.
+        await session.execute(
+            text(
+                "INSERT INTO invoice_movements (id, invoice_id, customer_id, currency, kind,"
+                " amount, open_amount_after, business_date, source_id)"
+                " SELECT gen_random_uuid(), id, customer_id, currency, 'interest', 1, 1,"
+                " CAST(:day AS date), CAST(md5(id::text || '/interest/'"
+                " || to_char(CAST(:day AS date), 'YYYY-MM-DD')) AS uuid)"
+                " FROM invoices WHERE number = 'T-3'"
+            ),
+            {"day": day},
+        )
+    settings = settings_for_tests(SERVICE, committing_url, "127.0.0.1:1", overdue_job_batch_size=7)
+    assert isinstance(settings, Settings)
+    clock = ManualClock(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+    context = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
+
+    with pytest.raises(IntegrityError, match="uq_invoice_movements_invoice_id"):
+        await overdue_and_interest(context)
 
 
 def test_the_batches_cover_every_page_once() -> None:

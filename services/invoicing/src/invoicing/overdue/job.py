@@ -27,12 +27,20 @@ async def overdue_and_interest(context: JobContext) -> OverdueRun:
     batches = ceil(candidates / context.settings.overdue_job_batch_size)
     # One iterator shared by the workers: each takes the next range when it is free.
     ranges = iter(block_ranges(pages, batches))
-    runs = await asyncio.gather(
-        *(
-            _run_batches(context, ranges)
-            for _ in range(context.settings.overdue_job_parallel_batches)
-        )
-    )
+    workers = [
+        asyncio.create_task(_run_batches(context, ranges))
+        for _ in range(context.settings.overdue_job_parallel_batches)
+    ]
+    try:
+        runs = await asyncio.gather(*workers)
+    except BaseException:
+        # A failed batch (a deadlock with a payment, the database away) ends the round: the
+        # other worker's batch is rolled back, and the error is raised as it came so the
+        # worker's loop can tell a transient fault (the next round redoes the work).
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
     return sum(runs, OverdueRun(as_of=today, newly_overdue=0, interest_charged=0))
 
 
