@@ -78,7 +78,7 @@ async def test_two_replicas_at_once_charge_each_invoice_once(
     sessionmaker: SessionMaker, committing_url: str
 ) -> None:
     await committed_invoices(sessionmaker)
-    # Batches of 7: each replica's run is 6 transactions, and the two interleave.
+    # Batches of 7: each replica's run is 6 transactions, two at a time, and the two interleave.
     settings = settings_for_tests(SERVICE, committing_url, "127.0.0.1:1", overdue_job_batch_size=7)
     assert isinstance(settings, Settings)
     context = JobContext(
@@ -89,8 +89,8 @@ async def test_two_replicas_at_once_charge_each_invoice_once(
 
     runs = await asyncio.gather(overdue_and_interest(context), overdue_and_interest(context))
 
-    # Between them, each invoice once: a replica that finds the other in a batch leaves the
-    # rest to it.
+    # Between them, each invoice once: a replica that finds a batch held by the other skips it,
+    # and one that takes a batch the other has done finds nothing left to do.
     assert sum(run.newly_overdue for run in runs) == INVOICES
     assert sum(run.interest_charged for run in runs) == INVOICES
     async with sessionmaker() as session:
