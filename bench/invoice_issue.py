@@ -15,6 +15,7 @@ Measures, in one run on this machine, each beside a baseline measured in the sam
 
     .venv/bin/python bench/invoice_issue.py [--invoices 2000] [--concurrency 16]
         [--import-rows 100000] [--open-invoices 1000000] [--only-overdue]
+        [--batch-size N] [--parallel N]   (the overdue job's settings, to compare)
 """
 
 from __future__ import annotations
@@ -241,11 +242,36 @@ async def hot_updates(engine: AsyncEngine) -> str:
     return f"updates so far {row[0]:,}, HOT {row[1]:,}, table pages {row[2]:,}"
 
 
-async def overdue_job(url: str, open_invoices: int) -> list[Result]:
+async def wal_counters(engine: AsyncEngine) -> tuple[int, int, int]:
+    """WAL bytes, full-page images and checkpoints so far, server-wide (other databases'
+    writes count too; a run of the job writes gigabytes, so they show)."""
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text(
+                    "SELECT wal_bytes, wal_fpi,"
+                    " (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)"
+                    " FROM pg_stat_wal"
+                )
+            )
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def wal_written(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
+    wal, images, checkpoints = (a - b for a, b in zip(after, before, strict=True))
+    return f"WAL {wal >> 20:,} MiB, {images:,} full-page images, {checkpoints} checkpoints"
+
+
+async def overdue_job(url: str, open_invoices: int, job_settings: dict[str, int]) -> list[Result]:
     engine = create_engine(url, pool_size=2)
     sessionmaker = create_sessionmaker(engine)
-    settings = settings_for_tests(INVOICING, url, "127.0.0.1:1")
+    settings = settings_for_tests(INVOICING, url, "127.0.0.1:1", **job_settings)
     assert isinstance(settings, Settings)
+    print(
+        f"  overdue job: batches of {settings.overdue_job_batch_size:,},"
+        f" {settings.overdue_job_parallel_batches} at once"
+    )
     results: list[Result] = []
     try:
         async with engine.begin() as connection:
@@ -281,13 +307,16 @@ async def overdue_job(url: str, open_invoices: int) -> list[Result]:
         ):
             clock = ManualClock(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
             context = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
+            wal_before = await wal_counters(engine)
             started = time.perf_counter()
             run = await overdue_and_interest(context)
             seconds = time.perf_counter() - started
-            print(f"  {label}: {run}, {await hot_updates(engine)}")
+            wal = wal_written(wal_before, await wal_counters(engine))
+            print(f"  {label}: {run}, {await hot_updates(engine)}, {wal}")
             results.append(result("overdue", label, open_invoices, seconds))
 
         # Baseline: the same number of rows written by the plainest SQL, no events.
+        wal_before = await wal_counters(engine)
         async with engine.begin() as connection:
             await connection.execute(text("SET LOCAL statement_timeout = 0"))
             started = time.perf_counter()
@@ -308,6 +337,8 @@ async def overdue_job(url: str, open_invoices: int) -> list[Result]:
                 )
             )
             seconds = time.perf_counter() - started
+        wal = wal_written(wal_before, await wal_counters(engine))
+        print(f"  baseline, plain UPDATE + INSERT: {wal}")
         results.append(result("overdue", "baseline: plain UPDATE + INSERT, no events",
                               open_invoices, seconds))  # fmt: skip
     finally:
@@ -322,7 +353,19 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--open-invoices", type=int, default=1_000_000)
     parser.add_argument("--only-overdue", action="store_true", help="the overdue part alone")
+    parser.add_argument("--batch-size", type=int, help="the job's batch size (default: settings)")
+    parser.add_argument(
+        "--parallel", type=int, help="the job's batches at once (default: settings)"
+    )
     args = parser.parse_args()
+    job_settings = {
+        name: value
+        for name, value in (
+            ("overdue_job_batch_size", args.batch_size),
+            ("overdue_job_parallel_batches", args.parallel),
+        )
+        if value is not None
+    }
 
     server = local_postgres_url() or start_embedded_postgres(ROOT / "var" / "bench-postgres")
     results: list[Result] = []
@@ -347,7 +390,7 @@ def main() -> None:
             finally:
                 app.terminate()
                 app.join(10)
-        results.extend(asyncio.run(overdue_job(url, args.open_invoices)))
+        results.extend(asyncio.run(overdue_job(url, args.open_invoices, job_settings)))
     finally:
         asyncio.run(drop_databases_with_prefix(server, f"bench{RUN}_"))
     print(f"{'what':<8} {'path':<56} {'rows':>9} {'seconds':>8} {'rows/s':>9} p50/p99 ms")

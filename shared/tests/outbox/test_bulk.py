@@ -76,6 +76,7 @@ async def test_bulk_rows_match_what_record_event_writes(sessionmaker: SessionMak
     assert staged == 3
     assert bulk_rows == expected
     assert len(bulk_ids) == 3
+    assert {event_id.version for event_id in bulk_ids} == {7}  # time-ordered: see bulk.py
 
 
 async def test_nothing_to_record_writes_nothing(sessionmaker: SessionMaker) -> None:

@@ -76,6 +76,12 @@ class Settings(ServiceSettings):
     overdue_job_batch_size: int = Field(
         default=20_000, ge=1, description="Invoices per transaction of the overdue job."
     )
+    overdue_job_parallel_batches: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Batches of the overdue job run at once, each on its own connection.",
+    )
 
     # Payments (docs/payments.md): statements of other accounts are refused. The seller's own
     # accounts (printed on invoices) are always ours; this names any others.

@@ -1,6 +1,6 @@
-"""Two replicas run the job at the same moment on committed data, in batches: each invoice is
-marked and charged once (the run lock lets one batch run at a time, a replica that finds the
-lock taken leaves the rest of the round to the other)."""
+"""Two replicas run the job at the same moment on committed data, in batches that run in
+parallel: each invoice is marked and charged once (a replica that finds a batch taken leaves it
+to the other, and a row another run changed after this one read it is left alone)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
 
+import pytest
 import pytest_asyncio
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from invoicing.customers.repository import KnownCustomerRepository
 from invoicing.definition import SERVICE
@@ -20,12 +22,14 @@ from invoicing.invoices.models import Invoice
 from invoicing.ledger.models import InvoiceMovement, MovementKind
 from invoicing.ledger.service import post_movement
 from invoicing.overdue.job import overdue_and_interest
-from invoicing.overdue.repository import BlockRange, block_ranges
+from invoicing.overdue.repository import BlockRange, OverdueRepository, block_ranges
+from invoicing.overdue.service import run_overdue_and_interest
 from invoicing.settings import Settings
 from receivables_shared.clock import ManualClock
 from receivables_shared.db.engine import SessionMaker, create_engine, create_sessionmaker
 from receivables_shared.jobs import JobContext
 from receivables_shared.outbox.models import OutboxEvent
+from receivables_shared.testing.helpers import eventually
 from receivables_shared.testing.service import (
     database_name_for_tests,
     fresh_database,
@@ -74,7 +78,7 @@ async def test_two_replicas_at_once_charge_each_invoice_once(
     sessionmaker: SessionMaker, committing_url: str
 ) -> None:
     await committed_invoices(sessionmaker)
-    # Batches of 7: each replica's run is 6 transactions, and the two interleave.
+    # Batches of 7: each replica's run is 6 transactions, two at a time, and the two interleave.
     settings = settings_for_tests(SERVICE, committing_url, "127.0.0.1:1", overdue_job_batch_size=7)
     assert isinstance(settings, Settings)
     context = JobContext(
@@ -85,8 +89,8 @@ async def test_two_replicas_at_once_charge_each_invoice_once(
 
     runs = await asyncio.gather(overdue_and_interest(context), overdue_and_interest(context))
 
-    # Between them, each invoice once: a replica that finds the other in a batch leaves the
-    # rest to it.
+    # Between them, each invoice once: a replica that finds a batch held by the other skips it,
+    # and one that takes a batch the other has done finds nothing left to do.
     assert sum(run.newly_overdue for run in runs) == INVOICES
     assert sum(run.interest_charged for run in runs) == INVOICES
     async with sessionmaker() as session:
@@ -103,6 +107,78 @@ async def test_two_replicas_at_once_charge_each_invoice_once(
         "receivables.InvoiceOverdue.v1": INVOICES,
         "receivables.LateFeeCharged.v1": INVOICES,
     }
+
+
+async def test_a_run_that_read_the_invoices_before_another_run_committed_changes_nothing(
+    sessionmaker: SessionMaker,
+) -> None:
+    """Two replicas that cut the table into different page ranges can run overlapping batches:
+    the later UPDATE waits for the earlier one's row locks, then must not mark or charge again
+    what it read before that commit."""
+    await committed_invoices(sessionmaker)
+    clock = ManualClock(datetime(2026, 4, 1, 9, tzinfo=UTC))
+    async with sessionmaker() as first, sessionmaker() as second:
+        await first.begin()
+        done_first = await run_overdue_and_interest(first, clock)
+        await second.begin()
+        second_pid = await second.scalar(text("SELECT pg_backend_pid()"))
+        # Past the batch lock, as a batch whose range starts on another page would be.
+        overlapping = asyncio.create_task(
+            OverdueRepository(second).mark_and_accrue(clock.today(), BlockRange())
+        )
+
+        async def second_waits_for_the_first_ones_row_locks() -> bool:
+            async with sessionmaker() as probe:
+                waiting = await probe.scalar(
+                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": second_pid},
+                )
+            return bool(waiting == "Lock")
+
+        await eventually(second_waits_for_the_first_ones_row_locks)
+        await first.commit()
+        await overlapping
+        await OverdueRepository(second).record_events(clock.today(), clock)
+        done_second = await OverdueRepository(second).counts()
+        await second.commit()
+
+    assert (done_first.newly_overdue, done_first.interest_charged) == (INVOICES, INVOICES)
+    assert done_second == (0, 0)
+    async with sessionmaker() as session:
+        interest = await session.scalar(
+            select(func.count()).where(InvoiceMovement.kind == MovementKind.INTEREST)
+        )
+        events = await session.scalar(select(func.count()).select_from(OutboxEvent))
+    assert (interest, events) == (INVOICES, 2 * INVOICES)
+
+
+async def test_a_failing_batch_ends_the_round_with_its_own_error(
+    sessionmaker: SessionMaker, committing_url: str
+) -> None:
+    """The worker's loop tells a transient fault by the exception: two batches at once must
+    raise it as it came, not wrapped in an ExceptionGroup."""
+    await committed_invoices(sessionmaker)
+    day = date(2026, 4, 1)
+    async with sessionmaker() as session, session.begin():
+        # The interest movement the run would post for one invoice, already there.
+        await session.execute(
+            text(
+                "INSERT INTO invoice_movements (id, invoice_id, customer_id, currency, kind,"
+                " amount, open_amount_after, business_date, source_id)"
+                " SELECT gen_random_uuid(), id, customer_id, currency, 'interest', 1, 1,"
+                " CAST(:day AS date), CAST(md5(id::text || '/interest/'"
+                " || to_char(CAST(:day AS date), 'YYYY-MM-DD')) AS uuid)"
+                " FROM invoices WHERE number = 'T-3'"
+            ),
+            {"day": day},
+        )
+    settings = settings_for_tests(SERVICE, committing_url, "127.0.0.1:1", overdue_job_batch_size=7)
+    assert isinstance(settings, Settings)
+    clock = ManualClock(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+    context = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
+
+    with pytest.raises(IntegrityError, match="uq_invoice_movements_invoice_id"):
+        await overdue_and_interest(context)
 
 
 def test_the_batches_cover_every_page_once() -> None:

@@ -18,7 +18,7 @@ class OverdueRun:
     newly_overdue: int
     #: Interest movements posted (one LateFeeCharged each).
     interest_charged: int
-    #: True when another run (a second replica) held the lock: it does this round's work.
+    #: True when another run (a second replica) held a batch: it does that batch's work.
     skipped: bool = False
 
     def __add__(self, other: OverdueRun) -> OverdueRun:
@@ -37,10 +37,11 @@ async def run_overdue_and_interest(
     invoices in the table's pages `blocks` (all by default). Safe to repeat and to run on two
     replicas at once. Never commits."""
     today = clock.today()
+    blocks = blocks or BlockRange()
     repository = OverdueRepository(session)
-    if not await repository.lock_run():
+    if not await repository.lock_batch(blocks):
         return OverdueRun(as_of=today, newly_overdue=0, interest_charged=0, skipped=True)
-    await repository.mark_and_accrue(today, blocks or BlockRange())
+    await repository.mark_and_accrue(today, blocks)
     await repository.record_events(today, clock)
     newly_overdue, interest_charged = await repository.counts()
     return OverdueRun(as_of=today, newly_overdue=newly_overdue, interest_charged=interest_charged)
