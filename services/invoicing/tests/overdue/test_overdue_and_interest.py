@@ -146,7 +146,9 @@ async def test_daily_runs_over_a_month_charge_what_one_run_over_the_month_charge
     )
     assert fee.open_amount == Decimal("1218.85")
     assert fee.fee_id == once_movement.source_id
-    assert len(await fees_of(session, daily["id"])) == 31
+    assert fee.movement_sequence == once_movement.sequence  # consumers order by it
+    daily_fees = await fees_of(session, daily["id"])
+    assert [f.movement_sequence for f in daily_fees] == [m.sequence for m in daily_movements]
 
 
 async def test_running_again_on_the_same_day_changes_nothing(

@@ -64,7 +64,9 @@ CREATE TEMPORARY TABLE IF NOT EXISTS overdue_run (
     period_start date NOT NULL,
     open_amount numeric(19, 3) NOT NULL,
     digits int NOT NULL,
-    source_id uuid NOT NULL
+    source_id uuid NOT NULL,
+    -- The interest movement's ledger sequence (LateFeeCharged carries it); NULL: no interest.
+    movement_sequence bigint
 ) ON COMMIT DROP
 """
 
@@ -167,8 +169,10 @@ posted AS (
     SELECT {TIME_ORDERED_UUID}, id, customer_id, currency, '{MovementKind.INTEREST.value}',
         interest, open_amount, CAST(:today AS date), source_id
     FROM run WHERE interest > 0
+    RETURNING invoice_id, sequence
 )
-INSERT INTO overdue_run SELECT * FROM run
+INSERT INTO overdue_run SELECT run.*, posted.sequence
+FROM run LEFT JOIN posted ON posted.invoice_id = run.id
 """
 
 # Amounts in events have the currency's decimals ("18.35", "5"), as record_event writes them.
@@ -186,7 +190,8 @@ SELECT customer_id, jsonb_build_object(
     'customer_id', customer_id, 'fee_id', source_id, 'invoice_id', invoice_id,
     'currency', currency, 'amount', CAST(round(interest, digits) AS text), 'kind', 'interest',
     'charged_on', CAST(:today AS date), 'period_start', period_start,
-    'period_end', CAST(:today AS date), 'open_amount', CAST(round(open_amount, digits) AS text)
+    'period_end', CAST(:today AS date), 'open_amount', CAST(round(open_amount, digits) AS text),
+    'movement_sequence', movement_sequence
 ) AS payload
 FROM overdue_run WHERE interest > 0
 """
