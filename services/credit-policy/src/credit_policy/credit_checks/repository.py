@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     DateTime,
-    Row,
     Select,
     Table,
     Uuid,
@@ -33,6 +32,7 @@ from credit_policy.risk_classes.models import RiskClass
 from credit_policy.terms.models import CustomerCredit
 from credit_policy.terms.repository import ClassFacts, CreditFacts
 from credit_policy.terms.rules import TERM_NAMES
+from receivables_shared.db.driver import DriverStatement
 
 
 @dataclass(frozen=True)
@@ -147,8 +147,7 @@ class CheckedStanding:
     risk_class: ClassFacts | None
 
 
-def _standing(row: Row[Any]) -> CheckedStanding:
-    values = row._mapping
+def _standing(values: Any) -> CheckedStanding:
     credit = cast(CreditFacts, _Columns(values, "credit_"))
     risk_class = None
     if values["class_key"] is not None:
@@ -156,7 +155,8 @@ def _standing(row: Row[Any]) -> CheckedStanding:
     return CheckedStanding(values["currency"], credit, risk_class)
 
 
-STANDING_AND_POSITION = _standing_and_position()
+#: Run by asyncpg itself (db/driver.py): the check's one statement, on its hot path.
+STANDING_AND_POSITION = DriverStatement(_standing_and_position())
 #: The customer's credit row, locked until the transaction ends: the same row lock changes of
 #: terms take (terms/repository.py), so reserving checks of one customer run one at a time.
 LOCK_CREDIT = (
@@ -164,9 +164,23 @@ LOCK_CREDIT = (
     .where(CustomerCredit.__table__.c.customer_id == bindparam("customer_id", type_=Uuid))
     .with_for_update()
 )
-#: A Core insert, not a unit-of-work flush: the reservation is only written, never changed
-#: in the same request.
-INSERT_RESERVATION = insert(CreditReservation.__table__)  # type: ignore[arg-type]
+_RESERVATION_COLUMNS = (
+    "id",
+    "customer_id",
+    "currency",
+    "amount",
+    "order_reference",
+    "status",
+    "created_at",
+    "expires_at",
+    "ended_at",
+)
+#: Every column named, so the driver gets a value for each (db/driver.py runs it).
+INSERT_RESERVATION = DriverStatement(
+    insert(CreditReservation.__table__).values(  # type: ignore[arg-type]
+        {name: bindparam(name) for name in _RESERVATION_COLUMNS}
+    )
+)
 
 
 class CreditCheckRepository:
@@ -176,22 +190,18 @@ class CreditCheckRepository:
     async def standing_and_position(
         self, customer_id: uuid.UUID, now: datetime
     ) -> tuple[CheckedStanding, Position] | None:
-        """One statement, one round trip on the hot path; None for an unknown customer.
-        Executed on the session's connection (Core): the ORM's execution layer has nothing to
-        do for plain columns and cost a tenth of the check."""
-        connection = await self.session.connection()
-        result = await connection.execute(
-            STANDING_AND_POSITION, {"customer_id": customer_id, "now": now}
+        """One statement, one round trip on the hot path; None for an unknown customer."""
+        row = await STANDING_AND_POSITION.fetchrow(
+            self.session, {"customer_id": customer_id, "now": now}
         )
-        row = result.one_or_none()
         if row is None:
             return None
         position = Position(
-            open_amount=Decimal(row.open_amount or 0),
-            reserved=Decimal(row.reserved),
-            oldest_open_due_date=row.oldest_open_due_date,
-            on_hold=bool(row.on_hold),
-            review_pending=bool(row.review_pending),
+            open_amount=Decimal(row["open_amount"] or 0),
+            reserved=Decimal(row["reserved"]),
+            oldest_open_due_date=row["oldest_open_due_date"],
+            on_hold=bool(row["on_hold"]),
+            review_pending=bool(row["review_pending"]),
         )
         return _standing(row), position
 
@@ -199,25 +209,34 @@ class CreditCheckRepository:
         connection = await self.session.connection()
         await connection.execute(LOCK_CREDIT, {"customer_id": customer_id})
 
-    async def add(self, reservation: CreditReservation) -> CreditReservation:
-        """Insert the reservation; the object returned carries its id, outside the session."""
-        reservation.id = reservation.id or uuid.uuid4()
-        connection = await self.session.connection()
-        await connection.execute(
-            INSERT_RESERVATION,
+    async def reserve(
+        self,
+        *,
+        customer_id: uuid.UUID,
+        currency: str,
+        amount: Decimal,
+        order_reference: str,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> uuid.UUID:
+        """Insert an active reservation; its id. Plain values, no ORM object: the reservation
+        is only written, never changed in the same request."""
+        reservation_id = uuid.uuid4()
+        await INSERT_RESERVATION.execute(
+            self.session,
             {
-                "id": reservation.id,
-                "customer_id": reservation.customer_id,
-                "currency": reservation.currency,
-                "amount": reservation.amount,
-                "order_reference": reservation.order_reference,
-                "status": reservation.status,
-                "created_at": reservation.created_at,
-                "expires_at": reservation.expires_at,
-                "ended_at": reservation.ended_at,
+                "id": reservation_id,
+                "customer_id": customer_id,
+                "currency": currency,
+                "amount": amount,
+                "order_reference": order_reference,
+                "status": ReservationStatus.ACTIVE.value,
+                "created_at": created_at,
+                "expires_at": expires_at,
+                "ended_at": None,
             },
         )
-        return reservation
+        return reservation_id
 
     async def get(
         self, reservation_id: uuid.UUID, *, for_update: bool = False

@@ -131,18 +131,14 @@ async def check_credit(
         result.prepayment_amount = prepayment_amount(data.amount, terms, currency)
     if decision is Decision.APPROVED and data.reserve:
         now = clock.now()
-        reservation = await CreditCheckRepository(session).add(
-            CreditReservation(
-                customer_id=data.customer_id,
-                currency=currency,
-                amount=data.amount,
-                order_reference=data.order_reference,
-                status=ReservationStatus.ACTIVE,
-                created_at=now,
-                expires_at=now + timedelta(minutes=settings.reservation_ttl_minutes),
-            )
+        result.reservation_id = await CreditCheckRepository(session).reserve(
+            customer_id=data.customer_id,
+            currency=currency,
+            amount=data.amount,
+            order_reference=data.order_reference,
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.reservation_ttl_minutes),
         )
-        result.reservation_id = reservation.id
     return result
 
 
