@@ -142,3 +142,23 @@ async def count_faults(engine: AsyncEngine, expected: int, prefix: str) -> tuple
             {"prefix": prefix},
         )
     return expected - int(stored or 0), int(twice or 0)
+
+
+async def count_paid_elsewhere(engine: AsyncEngine, payments: list[IncomingPayment]) -> int:
+    """How many of the payments (by source_key) have no allocation on the invoice they name:
+    matched to another invoice, or to none."""
+    async with engine.connect() as connection:
+        count = await connection.scalar(
+            text(
+                "SELECT count(*) FROM unnest(CAST(:keys AS text[]), CAST(:numbers AS text[]))"
+                " AS w(source_key, number) WHERE NOT EXISTS ("
+                " SELECT FROM payments p JOIN payment_allocations a ON a.payment_id = p.id"
+                " JOIN invoices i ON i.id = a.invoice_id"
+                " WHERE p.source_key = w.source_key AND i.number = w.number)"
+            ),
+            {
+                "keys": [payment.source_key for payment in payments],
+                "numbers": [named_invoice(payment) for payment in payments],
+            },
+        )
+    return int(count or 0)
