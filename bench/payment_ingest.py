@@ -531,6 +531,13 @@ def main() -> None:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "payment_ingest.json").write_text(json.dumps(asdict(report), indent=2))
+    faulty = [
+        p.path
+        for p in report.applied
+        if p.lost or p.double_applied or p.paid_elsewhere or p.states != {"applied": p.payments}
+    ]
+    if faulty:
+        raise SystemExit(f"lost, applied twice or elsewhere, or not applied: {faulty}")
 
 
 if __name__ == "__main__":
