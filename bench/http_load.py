@@ -4,6 +4,7 @@ loop over prepared raw HTTP/1.1 requests, latency percentiles, a process's CPU t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import time
@@ -14,6 +15,23 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def processes_cpu_seconds(pids: list[int]) -> float:
+    """CPU time so far of those of the processes that are still there."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):
+            total += cpu_seconds(pid)
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes of the machine have used so far, on all cores (/proc/stat:
+    user, nice, system, irq, softirq, steal; not idle, not iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -41,7 +41,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-from http_load import cpu_seconds, http_clients, percentile, stop, wait_listening
+from http_load import (
+    cpu_seconds,
+    http_clients,
+    machine_busy_seconds,
+    percentile,
+    processes_cpu_seconds,
+    stop,
+    wait_listening,
+)
 from open_invoices import (
     FIRST_DUE_DATE,
     count_faults,
@@ -87,6 +95,10 @@ class Acknowledged:
     max_ms: float
     #: CPU per request of the API process: what a busy shared machine changes least.
     api_cpu_ms: float | None = None
+    #: Cores busy (of the machine's) while acknowledging: all, and those of processes not this
+    #: run's (client, API, worker, broker, PostgreSQL backends of its database).
+    cores_busy: float | None = None
+    cores_busy_by_others: float | None = None
 
 
 @dataclass
@@ -184,6 +196,18 @@ async def delivery_states(dsn: str, id_prefix: str) -> dict[str, int]:
     return {row["state"]: int(row["n"]) for row in rows}
 
 
+async def backends(dsn: str) -> list[int]:
+    """The PostgreSQL backends connected to the run's database (the processes' pools)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        )
+    finally:
+        await connection.close()
+    return [int(row["pid"]) for row in rows]
+
+
 async def wait_applied(dsn: str, id_prefix: str, expected: int, timeout: float) -> float:
     """Polls until `expected` deliveries whose webhook-id starts with id_prefix are applied:
     the moment (perf_counter) it saw them all, or the timeout's end."""
@@ -273,9 +297,14 @@ async def platform(
         await http_clients(api_port, warm, args.clients)
         await wait_applied(dsn, f"msg_warm{RUN}-", unique_count(len(warm_up)), timeout=120)
         requests = signed_requests(secret, api_port, deliveries_for(payments, args.deliveries))
+        ours = [os.getpid(), api.pid, worker.pid, *(await backends(dsn))]
+        ours += [broker.pid] if broker.pid else []
         api_cpu, worker_cpu = cpu_seconds(api.pid), cpu_seconds(worker.pid)
+        machine, ours_cpu = machine_busy_seconds(), processes_cpu_seconds(ours)
         started = time.perf_counter()
         latencies, last_ack = await http_clients(api_port, requests, args.clients)
+        machine = machine_busy_seconds() - machine
+        others = machine - (processes_cpu_seconds(ours) - ours_cpu)
         all_applied = await wait_applied(dsn, f"msg_{RUN}-", unique, timeout=args.apply_timeout)
         api_cpu, worker_cpu = cpu_seconds(api.pid) - api_cpu, cpu_seconds(worker.pid) - worker_cpu
     finally:
@@ -287,6 +316,8 @@ async def platform(
         "http: signed, verified, stored, 202", latencies, last_ack - started, sum(states.values())
     )
     ack.api_cpu_ms = round(api_cpu * 1000 / len(latencies), 2)
+    ack.cores_busy = round(machine / (last_ack - started), 2)
+    ack.cores_busy_by_others = round(others / (last_ack - started), 2)
     lost, double, elsewhere = await faults(url, payments)
     applied = Applied(
         path="worker: applied (webhook job, batches)",
@@ -494,12 +525,14 @@ def print_report(report: Report) -> None:
     print(
         f"{'acknowledged':38} {'req':>6} {'stored':>6} {'s':>6} {'req/s':>6}"
         f" {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'API CPU ms/req':>14}"
+        f" {'cores busy (others)':>19}"
     )
     for a in report.acknowledged:
         cpu = "" if a.api_cpu_ms is None else str(a.api_cpu_ms)
+        cores = "" if a.cores_busy is None else f"{a.cores_busy} ({a.cores_busy_by_others})"
         print(
             f"{a.path:38} {a.requests:6} {a.deliveries_stored:6} {a.seconds:6}"
-            f" {a.per_second:6} {a.p50_ms:7} {a.p99_ms:7} {a.max_ms:7} {cpu:>14}"
+            f" {a.per_second:6} {a.p50_ms:7} {a.p99_ms:7} {a.max_ms:7} {cpu:>14} {cores:>19}"
         )
     print(
         f"{'applied':38} {'pay':>6} {'s after last ack':>16} {'s in all':>8} {'pay/s':>6}"
