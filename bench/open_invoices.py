@@ -132,7 +132,7 @@ async def count_faults(engine: AsyncEngine, expected: int, prefix: str) -> tuple
                           SELECT invoice_id, source_id FROM invoice_movements
                           WHERE kind = 'payment' GROUP BY 1, 2 HAVING count(*) > 1) d)
                      + (SELECT count(*) FROM invoices WHERE open_amount < 0
-                          OR total - open_amount > total)
+                          OR paid_amount > total)
                      + (SELECT count(*) FROM payments p WHERE p.source_key LIKE :prefix
                           AND p.amount <> p.unapplied_amount + coalesce((
                               SELECT sum(a.amount) FROM payment_allocations a
