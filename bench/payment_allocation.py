@@ -25,21 +25,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import event, text
+from open_invoices import count_faults, load_open_invoices, named_invoice, payments_for
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from invoicing.definition import SERVICE as INVOICING
-from invoicing.payments.models import PaymentSource
 from invoicing.payments.service import IncomingPayment, receive_payment
 from invoicing.payments.webhook_applier import AllocatingApplier
 from invoicing.settings import Settings
@@ -57,7 +54,6 @@ from receivables_shared.testing.service import TEST_START, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = uuid.uuid4().hex[:8]
-CUSTOMERS_PER_10_INVOICES = 10
 #: Payments per transaction. Above 1, two batches can lock two customers' invoices in opposite
 #: orders: PostgreSQL then aborts one (deadlock, a transient fault) and the batch is retried.
 BATCH = 1
@@ -72,56 +68,6 @@ class Result:
     lost: int
     double_applied: int
     statements_per_payment: float = 0.0
-
-
-INSERT_CUSTOMERS = """
-INSERT INTO known_customers (id, name, language, currency, country)
-SELECT md5('c' || c)::uuid, 'Customer ' || c, 'lv', 'EUR', 'LV'
-FROM generate_series(0, :customers - 1) AS c
-"""
-
-# Invoice n belongs to customer n % customers; totals 100.00 to 999.00; due dates spread
-# over a year so oldest-due-first has something to order.
-INSERT_INVOICES = """
-INSERT INTO invoices (
-    id, number, series, customer_id, currency, net_total, tax_total, total, open_amount,
-    paid_amount, state, issue_date, due_date, original_due_date, issued_at, issuing_system,
-    rf_reference, payment_term_days, terms_source, business_day_rule
-)
-SELECT md5('i' || n)::uuid,
-       'INV-' || (2025 + n / 1000000) || '-' || lpad((n % 1000000)::text, 6, '0'),
-       'INV', md5('c' || (n % :customers))::uuid, 'EUR',
-       100 + n % 900, 0, 100 + n % 900, 100 + n % 900, 0, 'issued',
-       date '2026-01-01' + (n % 365) / 2, date '2026-01-01' + (n % 365) / 2 + 30,
-       date '2026-01-01' + (n % 365) / 2 + 30, now(), 'bench',
-       'RFBENCH' || n, 30, 'defaults', 'none'
-FROM generate_series(0, :invoices - 1) AS n
-"""
-
-
-def invoice_number(n: int) -> str:
-    return f"INV-{2025 + n // 1_000_000}-{n % 1_000_000:06d}"
-
-
-def payments_for(count: int, invoices: int) -> list[IncomingPayment]:
-    """Distinct invoices, each paid once: 8 in 10 exactly, 1 in 10 half, 1 in 10 with 50 more."""
-    chosen = random.Random(7).sample(range(invoices), count)
-    payments = []
-    for k, n in enumerate(chosen):
-        total = Decimal(100 + n % 900)
-        amount = total / 2 if k % 10 == 3 else total + 50 if k % 10 == 7 else total
-        payments.append(
-            IncomingPayment(
-                source=PaymentSource.WEBHOOK,
-                source_key=f"bench:{RUN}:{k}",
-                amount=amount,
-                currency="EUR",
-                received_on=date(2026, 3, 2),
-                remittance_text=f"Payment of invoice {invoice_number(n)}",
-                payer_name=f"Customer {n % (invoices // CUSTOMERS_PER_10_INVOICES)}",
-            )
-        )
-    return payments
 
 
 def statement_counter(engine: object) -> list[int]:
@@ -166,45 +112,10 @@ async def platform(url: str, payments: list[IncomingPayment], workers: int) -> R
     await asyncio.gather(*(worker() for _ in range(workers)))
     seconds = time.perf_counter() - started
     statements = counted[0] / len(payments)
-    lost, double = await count_faults(engine, payments)
+    lost, double = await count_faults(engine, len(payments), f"bench:{RUN}:%")
     await engine.dispose()
     per_second = len(payments) / seconds
     return Result("platform", len(payments), seconds, per_second, lost, double, statements)
-
-
-async def count_faults(
-    engine: object, payments: list[IncomingPayment], prefix: str = f"bench:{RUN}:%"
-) -> tuple[int, int]:
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
-    assert isinstance(engine, AsyncEngine)
-    async with engine.connect() as connection:
-        stored = await connection.scalar(
-            text(
-                "SELECT count(*) FROM payments WHERE source_key LIKE :prefix"
-                " AND state IN ('applied', 'partially_applied', 'credit')"
-            ),
-            {"prefix": prefix},
-        )
-        # Applied twice: one payment posted more than once on an invoice, an invoice paid
-        # beyond its total, or money applied + credited that differs from the payment.
-        twice = await connection.scalar(
-            text(
-                """
-                SELECT (SELECT count(*) FROM (
-                          SELECT invoice_id, source_id FROM invoice_movements
-                          WHERE kind = 'payment' GROUP BY 1, 2 HAVING count(*) > 1) d)
-                     + (SELECT count(*) FROM invoices WHERE open_amount < 0
-                          OR total - open_amount > total)
-                     + (SELECT count(*) FROM payments p WHERE p.source_key LIKE :prefix
-                          AND p.amount <> p.unapplied_amount + coalesce((
-                              SELECT sum(a.amount) FROM payment_allocations a
-                              WHERE a.payment_id = p.id), 0))
-                """
-            ),
-            {"prefix": prefix},
-        )
-    return len(payments) - int(stored or 0), int(twice or 0)
 
 
 async def worker_path(url: str, payments: list[IncomingPayment], parallel: int = 1) -> Result:
@@ -229,7 +140,7 @@ async def worker_path(url: str, payments: list[IncomingPayment], parallel: int =
                     "currency": payment.currency,
                     "received_on": payment.received_on.isoformat(),
                     "payer_name": payment.payer_name,
-                    "invoice_numbers": [(payment.remittance_text or "").split()[-1]],
+                    "invoice_numbers": [named_invoice(payment)],
                 },
             }
         ).encode()
@@ -260,7 +171,7 @@ async def worker_path(url: str, payments: list[IncomingPayment], parallel: int =
     await asyncio.gather(*(rounds() for _ in range(parallel)))
     seconds = time.perf_counter() - started
     statements = counted[0] / len(payments)
-    lost, double = await count_faults(engine, payments, f"webhook:bench:{RUN}-%")
+    lost, double = await count_faults(engine, len(payments), f"webhook:bench:{RUN}-%")
     await engine.dispose()
     per_second = len(payments) / seconds
     return Result("worker", len(payments), seconds, per_second, lost, double, statements)
@@ -278,7 +189,7 @@ async def raw(url: str, payments: list[IncomingPayment], workers: int) -> Result
         async with pool.acquire() as connection:
             while not queue.empty():
                 payment = queue.get_nowait()
-                numbers = (payment.remittance_text or "").split()[-1]
+                numbers = named_invoice(payment)
                 async with connection.transaction():
                     row = await connection.fetchrow(
                         "SELECT id, customer_id, open_amount FROM invoices WHERE number = $1"
@@ -330,20 +241,8 @@ async def main() -> None:
         setup_seconds = {}
         chosen = {"platform": platform_url, "worker": worker_url, "raw": raw_url}
         for url in (url for path, url in chosen.items() if path in paths):
-            engine = create_engine(url, pool_size=1)
-            started = time.perf_counter()
-            async with engine.begin() as connection:
-                customers = args.invoices // CUSTOMERS_PER_10_INVOICES
-                await connection.execute(text(INSERT_CUSTOMERS), {"customers": customers})
-                await connection.execute(
-                    text(INSERT_INVOICES), {"customers": customers, "invoices": args.invoices}
-                )
-            async with engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await autocommit.execute(text("VACUUM ANALYZE invoices"))
-            setup_seconds[url] = round(time.perf_counter() - started, 1)
-            await engine.dispose()
-        payments = payments_for(args.payments, args.invoices)
+            setup_seconds[url] = round(await load_open_invoices(url, args.invoices), 1)
+        payments = payments_for(args.payments, args.invoices, f"bench:{RUN}:")
         results = []
         if "platform" in paths:
             results.append(await platform(platform_url, payments, args.workers))
