@@ -154,7 +154,7 @@ async def worker_path(url: str, payments: list[IncomingPayment], parallel: int =
                     session, clock, source, body, headers, settings.business_zone
                 )
     context = JobContext(sessionmaker=sessions, clock=clock, settings=settings)
-    applier = AllocatingApplier(clock)
+    applier = AllocatingApplier()
     counted = statement_counter(engine)
     started = time.perf_counter()
 

@@ -105,7 +105,9 @@ async def deliver(stack: Stack, payment_id: str, amount: str, invoice_number: st
 
 
 async def work(stack: Stack) -> None:
-    await apply_due_deliveries(stack.context, AllocatingApplier(stack.clock))
+    # The registered applier, as the worker runs it: as of the worker's clock (the business
+    # date), not the machine's.
+    await apply_due_deliveries(stack.context, payment_applier())
 
 
 async def issue(stack: Stack, gross: str) -> dict[str, Any]:

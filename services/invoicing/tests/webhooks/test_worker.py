@@ -23,7 +23,7 @@ from invoicing.webhooks.models import WebhookDelivery
 from invoicing.webhooks.signing import standard_headers
 from invoicing.webhooks.sources import load_sources
 from invoicing.webhooks.worker import apply_due_deliveries
-from receivables_shared.clock import ManualClock
+from receivables_shared.clock import Clock, ManualClock
 from receivables_shared.db.engine import create_sessionmaker
 from receivables_shared.events import PaymentReceived
 from receivables_shared.jobs import JobContext
@@ -46,7 +46,9 @@ class RecordingApplier:
         self.known = known_invoices
         self.calls: list[IncomingPayment] = []
 
-    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+    async def apply(
+        self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+    ) -> ApplyOutcome:
         self.calls.append(payment)
         if set(payment.invoice_numbers) <= self.known:
             return ApplyOutcome.applied()
@@ -54,7 +56,9 @@ class RecordingApplier:
 
 
 class FailingApplier:
-    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+    async def apply(
+        self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+    ) -> ApplyOutcome:
         raise ZeroDivisionError
 
 
@@ -66,7 +70,9 @@ class WritingApplier:
         self.clock = clock
         self.calls = 0
 
-    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+    async def apply(
+        self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+    ) -> ApplyOutcome:
         self.calls += 1
         event = PaymentReceived(
             customer_id=uuid.uuid5(uuid.NAMESPACE_URL, "customer"),
@@ -236,9 +242,11 @@ async def test_two_workers_at_once_apply_each_delivery_once(context: JobContext)
         await receive(context, f"msg_{n}", ["INV-1"])
 
     class SlowApplier(RecordingApplier):
-        async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+        async def apply(
+            self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+        ) -> ApplyOutcome:
             await asyncio.sleep(0.01)  # keeps the batch's rows locked while the other claims
-            return await super().apply(session, payment)
+            return await super().apply(session, clock, payment)
 
     first, second = SlowApplier({"INV-1"}), SlowApplier({"INV-1"})
     await asyncio.gather(

@@ -28,38 +28,40 @@ from invoicing.payments.service import IncomingPayment as Payment
 from invoicing.payments.service import receive_payment_unless_early
 from invoicing.webhooks.adapters import IncomingPayment
 from invoicing.webhooks.applier import ApplyOutcome, register_payment_applier
-from receivables_shared.clock import Clock, SystemClock
+from receivables_shared.clock import Clock
 
 #: How long a payment naming invoices not issued yet waits for them before it is unmatched.
 WAIT_FOR_INVOICES_DAYS = 3
 
 
 class AllocatingApplier:
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+    """Allocation for webhook deliveries, as of the worker's business date (its clock)."""
 
-    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+    async def apply(
+        self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+    ) -> ApplyOutcome:
         received = await receive_payment_unless_early(
-            session, self.clock, _payment(payment), wait=self._may_wait(payment)
+            session, clock, _payment(payment), wait=_may_wait(clock, payment)
         )
         return _outcome(payment, received is not None)
 
     async def apply_batch(
-        self, session: AsyncSession, payments: Sequence[IncomingPayment]
+        self, session: AsyncSession, clock: Clock, payments: Sequence[IncomingPayment]
     ) -> list[ApplyOutcome]:
         """The batch's payments set-based (payments/batch.py), as `apply` one by one would."""
         received = await receive_payments(
             session,
-            self.clock,
+            clock,
             [_payment(payment) for payment in payments],
-            [self._may_wait(payment) for payment in payments],
+            [_may_wait(clock, payment) for payment in payments],
         )
         return [
             _outcome(payment, stored) for payment, stored in zip(payments, received, strict=True)
         ]
 
-    def _may_wait(self, payment: IncomingPayment) -> bool:
-        return self.clock.today() - payment.received_on <= timedelta(days=WAIT_FOR_INVOICES_DAYS)
+
+def _may_wait(clock: Clock, payment: IncomingPayment) -> bool:
+    return clock.today() - payment.received_on <= timedelta(days=WAIT_FOR_INVOICES_DAYS)
 
 
 def _payment(payment: IncomingPayment) -> Payment:

@@ -13,6 +13,7 @@ from typing import Literal, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoicing.webhooks.adapters import IncomingPayment
+from receivables_shared.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,12 @@ class ApplyOutcome:
 
 
 class PaymentApplier(Protocol):
-    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
-        """Apply the payment in the worker's transaction (never commit). Called once per
-        delivery until it answers applied; raising parks the delivery with the error's type."""
+    async def apply(
+        self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+    ) -> ApplyOutcome:
+        """Apply the payment in the worker's transaction (never commit), as of the worker's
+        business date (`clock`). Called once per delivery until it answers applied; raising
+        parks the delivery with the error's type."""
         ...
 
 
@@ -43,7 +47,7 @@ class BatchPaymentApplier(PaymentApplier, Protocol):
     The worker falls back to `apply` per delivery, a savepoint each, if the batch raises."""
 
     async def apply_batch(
-        self, session: AsyncSession, payments: Sequence[IncomingPayment]
+        self, session: AsyncSession, clock: Clock, payments: Sequence[IncomingPayment]
     ) -> list[ApplyOutcome]:
         """One outcome per payment, in order; never commit."""
         ...
@@ -54,7 +58,9 @@ class ParkEverything:
 
     REASON = "allocation not available"
 
-    async def apply(self, session: AsyncSession, payment: IncomingPayment) -> ApplyOutcome:
+    async def apply(
+        self, session: AsyncSession, clock: Clock, payment: IncomingPayment
+    ) -> ApplyOutcome:
         return ApplyOutcome.parked(self.REASON)
 
 

@@ -25,6 +25,7 @@ from invoicing.webhooks.models import DeliveryState, WebhookDelivery
 from invoicing.webhooks.repository import DeliveryRepository
 from invoicing.webhooks.service import read_payment
 from invoicing.webhooks.sources import WebhookSource, load_sources
+from receivables_shared.clock import Clock
 from receivables_shared.db.faults import is_transient
 from receivables_shared.jobs import JobContext, PeriodicJob
 from receivables_shared.settings import ServiceSettings
@@ -89,6 +90,7 @@ def _record(
 
 async def _settle(
     session: AsyncSession,
+    clock: Clock,
     delivery: WebhookDelivery,
     payment: IncomingPayment,
     applier: PaymentApplier,
@@ -99,8 +101,8 @@ async def _settle(
         if savepoint:
             # A failing applier loses its own writes, not the batch's.
             async with session.begin_nested():
-                return await applier.apply(session, payment)
-        return await applier.apply(session, payment)
+                return await applier.apply(session, clock, payment)
+        return await applier.apply(session, clock, payment)
     except Exception as error:
         if is_transient(error):
             raise  # the database is away: the whole batch is tried again later
@@ -112,12 +114,13 @@ async def _settle(
 
 async def _settle_together(
     session: AsyncSession,
+    clock: Clock,
     readable: list[tuple[WebhookDelivery, IncomingPayment]],
     applier: BatchPaymentApplier,
 ) -> list[ApplyOutcome]:
     """The whole batch in one call of the applier (set-based), no savepoint."""
     try:
-        return await applier.apply_batch(session, [payment for _, payment in readable])
+        return await applier.apply_batch(session, clock, [payment for _, payment in readable])
     except Exception as error:
         if is_transient(error):
             raise
@@ -143,10 +146,12 @@ async def _apply_batch(
             if payment is not None:
                 readable.append((delivery, payment))
         if readable and not savepoint and isinstance(applier, BatchPaymentApplier):
-            outcomes = await _settle_together(session, readable, applier)
+            outcomes = await _settle_together(session, context.clock, readable, applier)
         else:
             outcomes = [
-                await _settle(session, delivery, payment, applier, savepoint=savepoint)
+                await _settle(
+                    session, context.clock, delivery, payment, applier, savepoint=savepoint
+                )
                 for delivery, payment in readable
             ]
         for (delivery, payment), outcome in zip(readable, outcomes, strict=True):
