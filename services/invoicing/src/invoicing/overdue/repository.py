@@ -160,19 +160,22 @@ changed AS (
 run AS (
     SELECT changed.*, CAST(md5(
         changed.id::text || '/interest/' || to_char(CAST(:today AS date), 'YYYY-MM-DD')
-    ) AS uuid) AS source_id
+    ) AS uuid) AS source_id,
+    -- The interest movement's ledger sequence, drawn here (the invoice is locked by now) so
+    -- LateFeeCharged can carry it without joining the inserted movements back (a join of two
+    -- CTEs the planner made a nested loop: 10 times slower).
+    CASE WHEN changed.interest > 0 THEN nextval('invoice_movements_sequence_seq') END
+        AS movement_sequence
     FROM changed
 ),
 posted AS (
     INSERT INTO invoice_movements (id, invoice_id, customer_id, currency, kind, amount,
-        open_amount_after, business_date, source_id)
+        open_amount_after, business_date, source_id, sequence)
     SELECT {TIME_ORDERED_UUID}, id, customer_id, currency, '{MovementKind.INTEREST.value}',
-        interest, open_amount, CAST(:today AS date), source_id
+        interest, open_amount, CAST(:today AS date), source_id, movement_sequence
     FROM run WHERE interest > 0
-    RETURNING invoice_id, sequence
 )
-INSERT INTO overdue_run SELECT run.*, posted.sequence
-FROM run LEFT JOIN posted ON posted.invoice_id = run.id
+INSERT INTO overdue_run SELECT * FROM run
 """
 
 # Amounts in events have the currency's decimals ("18.35", "5"), as record_event writes them.
