@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from receivables_shared.db.base import make_metadata
+from receivables_shared.db.driver import DriverStatement
 from receivables_shared.db.engine import SessionMaker
 from receivables_shared.http.app import create_app
 from receivables_shared.http.dependencies import SessionDep
@@ -63,6 +64,16 @@ async def slow_report(session: SessionDep) -> None:
     # A real statement timeout (SQLSTATE 57014): the database gave up, not the request's fault.
     await session.execute(text("SET LOCAL statement_timeout = '20ms'"))
     await session.execute(text("SELECT pg_sleep(2)"))
+
+
+SLEEP = DriverStatement(text("SELECT pg_sleep(2)"))
+
+
+@router.get("/reports/slow-by-driver")
+async def slow_report_by_driver(session: SessionDep) -> None:
+    # The same timeout met by a statement asyncpg runs itself (db/driver.py).
+    await session.execute(text("SET LOCAL statement_timeout = '20ms'"))
+    await SLEEP.fetchrow(session, {})
 
 
 @router.post("/answered-by-hand/{status}")
@@ -266,6 +277,16 @@ async def test_a_database_that_gives_up_is_a_503_with_retry_after(
     problem = assert_problem(response, 503, ProblemType.SERVICE_UNAVAILABLE)
     assert response.headers["retry-after"] == "1"
     assert "pg_sleep" not in problem["detail"]  # internals stay in the log
+
+
+async def test_a_statement_run_by_the_driver_that_times_out_is_a_503_too(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/things/reports/slow-by-driver")
+
+    problem = assert_problem(response, 503, ProblemType.SERVICE_UNAVAILABLE)
+    assert response.headers["retry-after"] == "1"
+    assert "pg_sleep" not in problem["detail"]
 
 
 async def test_a_database_that_is_away_is_a_503_too() -> None:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from http import HTTPStatus
 from typing import Any, Literal
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -355,5 +356,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     # (lock or statement timeout, outage) is a clean 503 that is not re-raised to the server as
     # a crash; the catch-all below still turns anything else into a logged 500.
     app.add_exception_handler(SQLAlchemyError, _unexpected_problem)
+    # The same for statements asyncpg runs itself (db/driver.py, the credit check's hot path).
+    app.add_exception_handler(asyncpg.PostgresError, _unexpected_problem)
+    app.add_exception_handler(asyncpg.InterfaceError, _unexpected_problem)
     app.add_exception_handler(OSError, _unexpected_problem)
     app.add_exception_handler(Exception, _unexpected_problem)
