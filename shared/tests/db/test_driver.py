@@ -3,6 +3,8 @@ session's transaction, and a connection the error closed is not handed out again
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from sqlalchemy import Integer, bindparam, literal, select, text
@@ -43,6 +45,15 @@ async def test_a_connection_the_error_closed_is_invalidated(platform_engine: Asy
         pid = (await BACKEND.fetchrow(session, {}))["pid"]
         async with sessions() as other:
             await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for _ in range(200):  # until the server has closed it, not while it is closing
+                gone = await other.scalar(
+                    text("SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = :pid)"),
+                    {"pid": pid},
+                )
+                if gone:
+                    break
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # and the client has read the close
         with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
             await BACKEND.fetchrow(session, {})
         connection = await session.connection()

@@ -55,7 +55,7 @@ class DriverStatement:
         driver: asyncpg.Connection = raw.driver_connection
         try:
             return await driver.fetchrow(self.sql, *self.arguments(values))
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        except Exception as error:  # asyncpg's classes, and OSError for a dropped socket
             # Closed, or read-only after a failover (db.faults.drop_read_only_connections).
             if driver.is_closed() or sqlstate_of(error) == "25006":
                 await connection.invalidate(error)
